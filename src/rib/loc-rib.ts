@@ -1,0 +1,311 @@
+/**
+ * Loc-RIB, RFC 4271 §3.2: "The Loc-RIB contains the local routing information the BGP speaker selected by
+ * applying its local policies to the routing information contained in its Adj-RIBs-In." One per family.
+ *
+ * Candidates are not copied: they are read from the registered sources (one Adj-RIB-In per peer, plus one
+ * for locally originated routes) when a prefix is re-decided. The table keeps, per prefix, only the outcome:
+ *
+ *   entries: IntPrefixMap<prefix key → int32>   (prefix-map.ts: typed-array hash for IPv4)
+ *     >= 0     attrSet.id * 1024 + source index: one candidate, from a source without ADD-PATH; it is the best
+ *              and the whole multipath set. No object per prefix, which is the whole table in the common
+ *              one-peer (or one-path-per-prefix) case. The Loc-RIB holds a reference on that AttrSet, so its
+ *              id cannot be reused while the entry names it.
+ *     IN_OBJS  several candidates: `objs` maps the prefix to a LocEntry (the best Path and the multipath set).
+ *
+ * updatePrefix(key) is called after the Adj-RIBs-In changed for `key`; it re-runs the decision (decision.ts)
+ * and returns a change record only when the best path or the multipath set changed.
+ * Cost per call: one table lookup per registered source. Fine for the few peers an anycast speaker has; a
+ * route server with hundreds of peers would want a per-prefix candidate list instead.
+ */
+import { MAX_ATTR_SET_ID, type AttrSet, type AttrSetTable } from './attr-set.js'
+import type { AdjRibIn, PrefixKey } from './adj-rib-in.js'
+import { makeDecisionOptions, selectBest, selectMultipath, type DecisionOptions } from './decision.js'
+import { Path, PathFlag, samePath } from './path.js'
+import { ABSENT, makeIntPrefixMap, type IntPrefixMap } from './prefix-map.js'
+
+export interface NextHopResolution {
+  reachable: boolean
+  /** RFC 4271 §9.1.2.2 e) interior cost to the next hop. */
+  igpCost: number
+}
+/** Next-hop resolver hook; the default says every next hop is reachable at cost 0. */
+export type NextHopResolver = (nextHop: string) => NextHopResolution
+
+export interface LocRibOptions {
+  afi: number
+  safi: number
+  decision?: Partial<DecisionOptions>
+  resolveNextHop?: NextHopResolver
+  /** Expected number of prefixes: the IPv4 table is sized once. */
+  sizeHint?: number
+}
+
+/**
+ * The outcome of re-deciding one prefix. Multipath sets start with the best; empty when there is none.
+ * An old best from a compact entry is rebuilt from its AttrSet and source: its stale flag, receivedAt and
+ * IGP cost are the source's current ones.
+ */
+export interface LocChange<K extends PrefixKey = PrefixKey> {
+  readonly prefix: K
+  readonly oldBest: Path | null
+  readonly newBest: Path | null
+  readonly oldMultipath: readonly Path[]
+  readonly newMultipath: readonly Path[]
+}
+
+/** LocChange whose single-path multipath sets are made only when read. */
+class Change<K extends PrefixKey> implements LocChange<K> {
+  constructor(
+    readonly prefix: K,
+    readonly oldBest: Path | null,
+    readonly newBest: Path | null,
+    private oldMp: readonly Path[] | null,
+    private newMp: readonly Path[] | null,
+  ) {}
+
+  get oldMultipath(): readonly Path[] {
+    return (this.oldMp ??= [this.oldBest!])
+  }
+
+  get newMultipath(): readonly Path[] {
+    return (this.newMp ??= [this.newBest!])
+  }
+}
+
+export class LocEntry {
+  constructor(
+    readonly best: Path,
+    readonly multipath: readonly Path[],
+  ) {}
+}
+
+/** Sources per Loc-RIB, bounded so (set id, source index) packs into an int32. */
+export const MAX_SOURCES = 1024
+const IN_OBJS = -2
+const NO_PATHS: readonly Path[] = Object.freeze([])
+
+export class LocRib<K extends PrefixKey = PrefixKey> {
+  readonly afi: number
+  readonly safi: number
+  readonly options: DecisionOptions
+  private readonly resolve: NextHopResolver | undefined
+  /** By source index; a removed source leaves a hole that is reused. */
+  private readonly sources: Array<AdjRibIn<K> | undefined> = []
+  /** The sources whose paths are candidates, and their indexes (dense, for the per-prefix loop). */
+  private active: Array<AdjRibIn<K>> = []
+  private activeIdx: number[] = []
+  private readonly entries: IntPrefixMap<K>
+  private readonly objs = new Map<K, LocEntry>()
+
+  constructor(
+    readonly table: AttrSetTable,
+    o: LocRibOptions,
+  ) {
+    this.afi = o.afi
+    this.safi = o.safi
+    this.options = makeDecisionOptions(o.decision)
+    this.resolve = o.resolveNextHop
+    this.entries = makeIntPrefixMap<K>(o.afi, o.sizeHint)
+  }
+
+  /** Prefixes with a best path. */
+  get size(): number {
+    return this.entries.size
+  }
+
+  keys(): IterableIterator<K> {
+    return this.entries.keys()
+  }
+
+  /** Register an Adj-RIB-In (or the local-routes table); its existing prefixes are NOT re-decided here. */
+  addSource(src: AdjRibIn<K>): void {
+    if (src.table !== this.table) throw new Error('an Adj-RIB-In must share the Loc-RIB attribute table')
+    if (src.afi !== this.afi || src.safi !== this.safi) throw new Error(`source family ${src.afi}/${src.safi} differs`)
+    if (this.sources.includes(src)) return
+    let idx = this.sources.indexOf(undefined)
+    if (idx < 0) idx = this.sources.length
+    if (idx >= MAX_SOURCES) throw new Error(`more than ${MAX_SOURCES} sources in one Loc-RIB`)
+    this.sources[idx] = src
+    this.active.push(src)
+    this.activeIdx.push(idx)
+  }
+
+  /**
+   * Withdraw a source's paths from the decision (peer down) and re-decide each prefix it held. Call it while
+   * the Adj-RIB-In still holds its routes (before clear()).
+   */
+  removeSource(src: AdjRibIn<K>): Array<LocChange<K>> {
+    const idx = this.sources.indexOf(src)
+    if (idx < 0) return []
+    const a = this.active.indexOf(src)
+    this.active = this.active.filter((_, i) => i !== a)
+    this.activeIdx = this.activeIdx.filter((_, i) => i !== a)
+    const out: Array<LocChange<K>> = []
+    for (const k of src.keys()) {
+      const c = this.updatePrefix(k)
+      if (c !== null) out.push(c)
+    }
+    // Entries still naming the source (the caller changed it without updatePrefix): re-decide them too,
+    // before its index can be reused.
+    const left: K[] = []
+    this.entries.forEach((e, k) => {
+      if (e >= 0 && e % MAX_SOURCES === idx) left.push(k)
+    })
+    for (const k of left) {
+      const c = this.updatePrefix(k)
+      if (c !== null) out.push(c)
+    }
+    this.sources[idx] = undefined
+    return out
+  }
+
+  /** RFC 4271 §9.1.2 for one prefix. Returns null when neither the best nor the multipath set changed. */
+  updatePrefix(key: K): LocChange<K> | null {
+    const old = this.entries.get(key)
+    // Count candidates without making Path objects: the common case has exactly one.
+    let hits = 0
+    let set: AttrSet | undefined
+    let srcIdx = -1
+    const act = this.active
+    for (let i = 0; i < act.length; i++) {
+      const s = act[i]!
+      if (s.addPath) {
+        if (s.has(key)) hits += 2
+        continue
+      }
+      const x = s.get(key)
+      if (x !== undefined && hits++ === 0) {
+        set = x
+        srcIdx = this.activeIdx[i]!
+      }
+    }
+    if (hits === 0) return old === ABSENT ? null : this.install(key, old, ABSENT, null)
+    if (hits === 1 && set!.id <= MAX_ATTR_SET_ID) {
+      if (this.resolve !== undefined && !this.resolve(set!.nextHop).reachable) {
+        return old === ABSENT ? null : this.install(key, old, ABSENT, null)
+      }
+      const packed = set!.id * MAX_SOURCES + srcIdx
+      return old === packed ? null : this.install(key, old, packed, null)
+    }
+    const paths = this.candidatesInto(key, [])
+    const { best } = selectBest(paths, this.options)
+    if (best === null) return old === ABSENT ? null : this.install(key, old, ABSENT, null)
+    const mp = selectMultipath(paths, best, this.options)
+    if (old === IN_OBJS) {
+      const e = this.objs.get(key)!
+      if (samePath(e.best, best) && sameSet(e.multipath, mp)) return null
+    }
+    return this.install(key, old, IN_OBJS, new LocEntry(best, mp))
+  }
+
+  /** Store the new outcome, keep the set references right, and describe the change. */
+  private install(key: K, old: number, next: number, entry: LocEntry | null): LocChange<K> | null {
+    // Multipath null = just [best] (a compact entry), so the common case allocates no array.
+    let oldBest: Path | null = null
+    let oldMp: readonly Path[] | null = NO_PATHS
+    if (old === IN_OBJS) {
+      const e = this.objs.get(key)!
+      oldBest = e.best
+      oldMp = e.multipath
+      if (next !== IN_OBJS) this.objs.delete(key)
+    } else if (old !== ABSENT) {
+      oldBest = this.unpack(key, old)
+      oldMp = null
+    }
+    let newBest: Path | null = null
+    let newMp: readonly Path[] | null = NO_PATHS
+    if (next === ABSENT) {
+      this.entries.delete(key)
+    } else if (next === IN_OBJS) {
+      this.entries.set(key, IN_OBJS)
+      this.objs.set(key, entry!)
+      newBest = entry!.best
+      newMp = entry!.multipath
+    } else {
+      this.table.get(Math.floor(next / MAX_SOURCES))!.refs++
+      this.entries.set(key, next)
+      newBest = this.unpack(key, next)
+      newMp = null
+    }
+    if (old >= 0) this.table.release(oldBest!.attrSet)
+    if (samePath(oldBest, newBest) && sameMultipath(oldMp, oldBest, newMp, newBest)) return null
+    return new Change(key, oldBest, newBest, oldMp, newMp)
+  }
+
+  private unpack(key: K, packed: number): Path {
+    const set = this.table.get(Math.floor(packed / MAX_SOURCES))!
+    const src = this.sources[packed % MAX_SOURCES]!
+    const p = new Path(set, src.peer, 0, src.receivedAt(key), src.isStale(key) ? PathFlag.STALE : 0)
+    this.resolveInto(p)
+    return p
+  }
+
+  private resolveInto(p: Path): void {
+    if (this.resolve === undefined) return
+    const r = this.resolve(p.attrSet.nextHop)
+    p.reachable = r.reachable
+    p.igpCost = r.igpCost
+  }
+
+  private candidatesInto(key: K, out: Path[]): Path[] {
+    for (const s of this.active) s.collect(key, out)
+    if (this.resolve !== undefined) for (const p of out) this.resolveInto(p)
+    return out
+  }
+
+  /** Every candidate path for the prefix from the active sources, with next hops resolved. */
+  candidates(key: K): Path[] {
+    return this.candidatesInto(key, [])
+  }
+
+  best(key: K): Path | null {
+    const e = this.entries.get(key)
+    return e === ABSENT ? null : e === IN_OBJS ? this.objs.get(key)!.best : this.unpack(key, e)
+  }
+
+  /** The best path's attributes without making a Path (Adj-RIB-Out diffing). */
+  bestAttrSet(key: K): AttrSet | undefined {
+    const e = this.entries.get(key)
+    return e === ABSENT ? undefined : e === IN_OBJS ? this.objs.get(key)!.best.attrSet : this.table.get(Math.floor(e / MAX_SOURCES))
+  }
+
+  multipath(key: K): readonly Path[] {
+    const e = this.entries.get(key)
+    return e === ABSENT ? NO_PATHS : e === IN_OBJS ? this.objs.get(key)!.multipath : [this.unpack(key, e)]
+  }
+
+  /** Re-decide every prefix (next-hop resolution or decision options changed). */
+  recompute(): Array<LocChange<K>> {
+    const keys = new Set<K>(this.entries.keys())
+    for (const s of this.active) for (const k of s.keys()) keys.add(k)
+    const out: Array<LocChange<K>> = []
+    for (const k of keys) {
+      const c = this.updatePrefix(k)
+      if (c !== null) out.push(c)
+    }
+    return out
+  }
+
+  /** Release every reference (the Loc-RIB is being discarded). */
+  clear(): void {
+    this.entries.forEach((e) => {
+      if (e >= 0) this.table.release(this.table.get(Math.floor(e / MAX_SOURCES))!)
+    })
+    this.entries.clear()
+    this.objs.clear()
+  }
+}
+
+/** sameSet where null stands for [best]. */
+function sameMultipath(a: readonly Path[] | null, aBest: Path | null, b: readonly Path[] | null, bBest: Path | null): boolean {
+  const n = a === null ? 1 : a.length
+  if (n !== (b === null ? 1 : b.length)) return false
+  for (let i = 0; i < n; i++) if (!samePath(a === null ? aBest : a[i]!, b === null ? bBest : b[i]!)) return false
+  return true
+}
+
+function sameSet(a: readonly Path[], b: readonly Path[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!samePath(a[i]!, b[i]!)) return false
+  return true
+}

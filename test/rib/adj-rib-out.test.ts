@@ -1,0 +1,85 @@
+import t from 'tap'
+import { AttrSetTable } from '../../src/rib/attr-set.js'
+import { AdjRibOut } from '../../src/rib/adj-rib-out.js'
+import { attrs, v4 } from './helpers.js'
+
+function setup() {
+  const tab = new AttrSetTable()
+  const out = new AdjRibOut<number>(tab, 1, 1)
+  const A = tab.intern(attrs({ med: 1 }))
+  const B = tab.intern(attrs({ med: 2 }))
+  return { tab, out, A, B }
+}
+const k1 = v4('192.0.2.0/24')
+const k2 = v4('198.51.100.0/24')
+const k3 = v4('203.0.113.0/24')
+
+t.test('pending announcements are grouped by attribute set', async (t) => {
+  const { out, A, B } = setup()
+  out.announce(k1, A)
+  out.announce(k2, B)
+  out.announce(k3, A)
+  const p = out.pending()
+  t.same([...p.keys()], [A, B])
+  t.same(p.get(A), [k1, k3])
+  t.same(p.get(B), [k2])
+  t.equal(out.pendingCount, 3)
+  out.markSent()
+  t.equal(out.pendingCount, 0)
+  t.equal(out.sentCount, 3)
+  t.equal(out.sentAttrs(k1), A)
+})
+
+t.test('only changes are sent', async (t) => {
+  const { out, A, B } = setup()
+  out.announce(k1, A)
+  out.markSent()
+  out.announce(k1, A)
+  t.equal(out.pendingCount, 0, 're-announcing what the peer has is dropped')
+  out.announce(k1, B)
+  out.announce(k1, A)
+  t.equal(out.pendingCount, 0, 'changed and changed back before the flush: nothing')
+  out.withdraw(k1)
+  t.same(out.withdrawals(), [k1])
+  out.announce(k1, A)
+  t.same(out.withdrawals(), [], 'withdraw then re-announce the same: nothing')
+  t.equal(out.pendingCount, 0)
+})
+
+t.test('announced then withdrawn before the flush coalesces to nothing', async (t) => {
+  const { tab, out, A } = setup()
+  out.announce(k2, A)
+  out.withdraw(k2)
+  t.equal(out.pendingCount, 0)
+  t.same(out.withdrawals(), [], 'the peer never had it: no withdrawal')
+  t.equal(A.refs, 1, 'the pending reference was released')
+  out.withdraw(k3)
+  t.equal(out.pendingCount, 0, 'withdrawing the unknown sends nothing')
+  tab.release(A)
+})
+
+t.test('withdrawals, resend on ROUTE-REFRESH, reset; references balance', async (t) => {
+  const { tab, out, A, B } = setup()
+  out.sync(k1, A)
+  out.sync(k2, B)
+  out.markSent()
+  out.sync(k1, undefined)
+  t.same(out.withdrawals(), [k1])
+  out.markSent()
+  t.equal(out.sentCount, 1)
+  out.resendAll()
+  t.same(out.pending().get(B), [k2], 'everything the peer has is queued again')
+  out.withdraw(k2)
+  t.same(out.withdrawals(), [k2], 'the peer still has it, so a withdraw after resend goes out')
+  out.announce(k2, B)
+  out.markSent()
+  t.equal(out.sentAttrs(k2), B)
+  t.equal(B.refs, 2, 'caller + sent')
+  out.announce(k3, A)
+  out.reset()
+  t.equal(out.sentCount, 0)
+  t.equal(out.pendingCount, 0)
+  tab.release(A)
+  tab.release(B)
+  t.equal(tab.size, 0, 'no leak')
+})
