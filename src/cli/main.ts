@@ -4,10 +4,28 @@
 import yargs from 'yargs'
 import { controlCommands, type CliIo } from './control-commands.js'
 
+class UsageError extends Error {}
+
 /** `io` defaults to the process's streams; tests pass their own. */
 export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
   let code = 0
-  await yargs(argv)
+  try {
+    await cli(argv, io, (c) => {
+      code = c
+    })
+  } catch (e) {
+    // Thrown synchronously or as a rejection, depending on where yargs validates.
+    if (!(e instanceof UsageError)) throw e
+    io.err.write(`tsbgp: ${e.message}\n`)
+    code = 64 // EX_USAGE
+  }
+  return code
+}
+
+/** The yargs program; `setCode` receives the exit code of the command that ran. */
+function cli(argv: string[], io: CliIo, setCode: (c: number) => void): Promise<unknown> {
+  let code = 0
+  return yargs(argv)
     .scriptName('tsbgp')
     .strict()
     .demandCommand(1, 'name a command; see --help')
@@ -44,18 +62,51 @@ export async function main(argv: string[], io: CliIo = { out: process.stdout, er
         }
       },
     )
+    .command(
+      'run',
+      'run the daemon: BGP sessions, health-checked services, control socket (SIGTERM: graceful shutdown, SIGHUP: reload)',
+      (y) =>
+        y
+          .option('config', { type: 'string', demandOption: true, describe: 'YAML config file (docs/config.md)' })
+          .option('log-level', { type: 'string', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'override log.level' }),
+      async (a) => {
+        const { runDaemon } = await import('./run.js')
+        code = await runDaemon({ config: a.config, logLevel: a['log-level'] as 'info' | undefined, io: { out: process.stdout, err: io.err } })
+      },
+    )
+    .command(
+      'check-config <file>',
+      'validate a daemon config and print the effective config (exit 0, or 78 with FILE:LINE:COL errors)',
+      (y) => y.positional('file', { type: 'string', demandOption: true }).option('json', { type: 'boolean', describe: 'JSON instead of YAML' }),
+      async (a) => {
+        const { checkConfig } = await import('./run.js')
+        code = await checkConfig(a.file, a.json === true, { out: io.out, err: io.err })
+      },
+    )
     .command(controlCommands(io, (c) => { code = c }))
-    .command('demo', 'the anycast cluster on loopback (arrives with the daemon, issue 5)', {}, () => {
-      process.stderr.write('tsbgp demo: not implemented yet: it needs the daemon (issue 5); today tsbgp provides `decode`\n')
-      code = 69 // EX_UNAVAILABLE
-    })
+    .command(
+      'demo',
+      'run the whole idea on loopback: a border router, three anycast servers; stop, drain and restore a service',
+      (y) =>
+        y
+          .option('json', { type: 'boolean', describe: 'NDJSON events instead of tables' })
+          .option('quiet', { type: 'boolean', describe: 'print nothing; the exit code says whether every step was seen' })
+          .option('verbose', { type: 'boolean', describe: 'speaker and session logs (pino) on stderr' }),
+      async (a) => {
+        const { runDemo } = await import('./demo.js')
+        code = await runDemo({ out: io.out, err: io.err, json: a.json, quiet: a.quiet, verbose: a.verbose })
+      },
+    )
     .fail((msg, err) => {
       if (err) throw err
-      io.err.write(`tsbgp: ${msg}\n`)
-      code = 64 // EX_USAGE
+      // Throwing stops yargs here: returning would let it run the command's handler anyway.
+      throw new UsageError(msg)
     })
     .help()
     .version()
     .parseAsync()
-  return code
+    .then((r) => {
+      setCode(code)
+      return r
+    })
 }
