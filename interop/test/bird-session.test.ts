@@ -331,7 +331,14 @@ t.test('GTSM: without TTL 255 on our side, BIRD with ttl security on drops the s
   await s.bird.reconfigure(s.birdConfig)
   await s.bird.birdc('restart tsbgp')
   await s.peer.start()
-  await new Promise((r) => setTimeout(r, 3000))
-  t.not(s.peer.state, 'Established', 'no session from TTL-64 segments')
-  t.not((await s.bird.protocol('tsbgp'))?.bgpState, 'Established')
+  // BIRD sets IP_MINTTL on the accepted socket, not the listening one: our OPEN can slip in before it,
+  // so our side may see BIRD's KEEPALIVE and call the session Established for a moment (seen in CI).
+  // What GTSM guarantees is that BIRD never accepts the session, so that is what we check, over a
+  // window longer than its hold timer.
+  let birdEstablished = false
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    if ((await s.bird.protocol('tsbgp'))?.bgpState === 'Established') birdEstablished = true
+  }
+  t.notOk(birdEstablished, 'BIRD never accepted a session from TTL-64 segments')
 })
