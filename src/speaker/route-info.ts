@@ -64,15 +64,18 @@ export function announceToPathAttributes(a: AnnounceAttributes | undefined, fami
   if (x.med !== undefined) o.med = u32(x.med) ? x.med : fail(`med ${x.med}`)
   if (x.localPref !== undefined) o.localPref = u32(x.localPref) ? x.localPref : fail(`localPref ${x.localPref}`)
   if (x.atomicAggregate) o.atomicAggregate = true
-  if (x.communities !== undefined) {
+  // An empty COMMUNITIES / LARGE_COMMUNITY / EXTENDED_COMMUNITIES attribute is malformed and makes the
+  // receiver treat the UPDATE as withdraw (RFC 7606 §7.8, RFC 8092 §5, RFC 7606 §7.14): "no communities"
+  // means no attribute at all.
+  if (x.communities !== undefined && x.communities.length > 0) {
     o.communities = x.communities.map((c) => parseCommunity(c) ?? fail(`community ${String(c)}`))
   }
-  if (x.largeCommunities !== undefined) {
+  if (x.largeCommunities !== undefined && x.largeCommunities.length > 0) {
     const flat: number[] = []
     for (const c of x.largeCommunities) flat.push(...(parseLargeCommunity(c) ?? fail(`large community ${String(c)}`)))
     o.largeCommunities = flat
   }
-  if (x.extendedCommunities !== undefined) {
+  if (x.extendedCommunities !== undefined && x.extendedCommunities.length > 0) {
     o.extendedCommunities = x.extendedCommunities.map((c) => parseExtendedCommunity(c) ?? fail(`extended community ${c}`))
   }
   if (family === 'ipv4') {

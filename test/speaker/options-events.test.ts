@@ -43,6 +43,8 @@ t.test('announce attributes <-> path attributes', async (t) => {
   t.same(v6.mpReach?.nextHop, ['2001:db8::1'])
   t.equal(toRouteAttributes(v6).nextHop, '2001:db8::1')
   t.throws(() => announceToPathAttributes({ communities: ['x'] }, 'ipv4'), /community/)
+  const none = announceToPathAttributes({ communities: [], largeCommunities: [], extendedCommunities: [] }, 'ipv4')
+  t.same([none.communities, none.largeCommunities, none.extendedCommunities], [undefined, undefined, undefined], 'empty lists send no attribute (RFC 7606 §7.8)')
   t.throws(() => announceToPathAttributes({ nextHop: '2001:db8::1' }, 'ipv4'), /nextHop/)
   t.throws(() => announceToPathAttributes({ med: -1 }, 'ipv4'), /med/)
   t.same(toRouteAttributes({ asPath: [{ type: 2, asns: [1] }, { type: 1, asns: [2, 3] }] }).asPathSegments, [
