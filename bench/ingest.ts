@@ -77,7 +77,9 @@ async function runOne(kind: ReceiverKind, family: BenchFamily, o: IngestOptions)
   let r: Receiver | undefined
   let s: JsonChild | undefined
   try {
-    r = await startReceiver(kind, { family, count: o.n, registry })
+    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": extra node flags for the tsbgp receivers (profiling).
+    const nodeArgs = kind.startsWith('tsbgp') ? (process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []) : []
+    r = await startReceiver(kind, { family, count: o.n, registry, nodeArgs })
     await sleep(500)
     fig.rssBeforeKb = vmRssKb(r.pid)
     const args = ['--connect', `${r.host}:${r.port}`, '--local', SENDER_ADDRESS, '--as', String(SENDER_AS)]

@@ -59,6 +59,45 @@ export class AdjRibIn<K extends PrefixKey = PrefixKey> {
     this.times = o.trackTime && !this.addPath ? new Map() : null
   }
 
+  /**
+   * An independent table with the same paths (fresh and stale, times included), one new reference per path:
+   * lets a pre-policy table share the post-policy one until they first differ (speaker/inbound.ts).
+   */
+  copy(): AdjRibIn<K> {
+    const c = new AdjRibIn<K>(this.peer, this.table, { afi: this.afi, safi: this.safi, addPath: this.addPath, trackTime: this.times !== null, sizeHint: this.paths })
+    const table = this.table
+    if (this.addPath) {
+      const dup = (m: Map<K, PathMap>): Map<K, PathMap> => {
+        const o = new Map<K, PathMap>()
+        for (const [k, pm] of m) {
+          for (const s of pm.values()) table.retain(s)
+          o.set(k, new Map(pm))
+        }
+        return o
+      }
+      c.apRoutes = dup(this.apRoutes)
+      c.apStale = this.apStale === null ? null : dup(this.apStale)
+    } else {
+      const routes = c.routes
+      this.routes.forEach((id, k) => {
+        table.retain(table.get(id)!)
+        routes.set(k, id)
+      })
+      const stale = this.stale
+      if (stale !== null) {
+        const cs = (c.stale = makeIntPrefixMap<K>(this.afi, stale.size))
+        stale.forEach((id, k) => {
+          table.retain(table.get(id)!)
+          cs.set(k, id)
+        })
+      }
+    }
+    if (this.times !== null) for (const [k, t] of this.times) c.times!.set(k, t)
+    c.paths = this.paths
+    c.stalePaths = this.stalePaths
+    return c
+  }
+
   /** Paths held, stale ones included. */
   get count(): number {
     return this.paths

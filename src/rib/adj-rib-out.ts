@@ -44,6 +44,11 @@ export class AdjRibOut<K extends PrefixKey = PrefixKey> {
     return this.sent.get(key)
   }
 
+  /** Whether the peer has, or is about to get, a route for `key` from us (a withdrawal would change something). */
+  holds(key: K): boolean {
+    return (this.sent.size > 0 && this.sent.has(key)) || (this.pendingAnnounce.size > 0 && this.pendingAnnounce.has(key))
+  }
+
   /** Queue `set` for `key`, unless the peer already has exactly that. */
   announce(key: K, set: AttrSet): void {
     if (set.refs <= 0) throw new Error('AttrSet used after release')

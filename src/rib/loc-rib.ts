@@ -20,7 +20,7 @@
 import { MAX_ATTR_SET_ID, type AttrSet, type AttrSetTable } from './attr-set.js'
 import type { AdjRibIn, PrefixKey } from './adj-rib-in.js'
 import { makeDecisionOptions, selectBest, selectMultipath, type DecisionOptions } from './decision.js'
-import { Path, PathFlag, samePath } from './path.js'
+import { Path, PathFlag, samePath, type PeerInfo } from './path.js'
 import { ABSENT, makeIntPrefixMap, type IntPrefixMap } from './prefix-map.js'
 
 export interface NextHopResolution {
@@ -51,17 +51,43 @@ export interface LocChange<K extends PrefixKey = PrefixKey> {
   readonly newBest: Path | null
   readonly oldMultipath: readonly Path[]
   readonly newMultipath: readonly Path[]
+  /** oldBest?.peer and newBest?.peer, without making the Paths (they are made when first read). */
+  readonly oldPeer: PeerInfo | null
+  readonly newPeer: PeerInfo | null
 }
 
-/** LocChange whose single-path multipath sets are made only when read. */
+/**
+ * LocChange whose Paths and single-path multipath sets are made only when read: a compact entry's side keeps
+ * its parts (set, source peer, receivedAt and flags as they were at the change), so the ingest path, where
+ * nobody reads them, allocates one object per changed prefix and no Path.
+ */
 class Change<K extends PrefixKey> implements LocChange<K> {
-  constructor(
-    readonly prefix: K,
-    readonly oldBest: Path | null,
-    readonly newBest: Path | null,
-    private oldMp: readonly Path[] | null,
-    private newMp: readonly Path[] | null,
-  ) {}
+  /** Made already (an IN_OBJS entry, or a next-hop resolver is configured), else undefined. */
+  ob: Path | null | undefined = undefined
+  nb: Path | null | undefined = undefined
+  oSet: AttrSet | null = null
+  oPeer: PeerInfo | null = null
+  oRecv = 0
+  oFlags = 0
+  nSet: AttrSet | null = null
+  nPeer: PeerInfo | null = null
+  nRecv = 0
+  nFlags = 0
+  /** null = [best]. */
+  oldMp: readonly Path[] | null = NO_PATHS
+  newMp: readonly Path[] | null = NO_PATHS
+
+  constructor(readonly prefix: K) {}
+
+  get oldBest(): Path | null {
+    if (this.ob === undefined) this.ob = this.oSet === null ? null : new Path(this.oSet, this.oPeer!, 0, this.oRecv, this.oFlags)
+    return this.ob
+  }
+
+  get newBest(): Path | null {
+    if (this.nb === undefined) this.nb = this.nSet === null ? null : new Path(this.nSet, this.nPeer!, 0, this.nRecv, this.nFlags)
+    return this.nb
+  }
 
   get oldMultipath(): readonly Path[] {
     return (this.oldMp ??= [this.oldBest!])
@@ -69,6 +95,25 @@ class Change<K extends PrefixKey> implements LocChange<K> {
 
   get newMultipath(): readonly Path[] {
     return (this.newMp ??= [this.newBest!])
+  }
+
+  get oldPeer(): PeerInfo | null {
+    return this.ob === undefined ? this.oPeer : (this.ob?.peer ?? null)
+  }
+
+  get newPeer(): PeerInfo | null {
+    return this.nb === undefined ? this.nPeer : (this.nb?.peer ?? null)
+  }
+
+  /** samePath(oldBest, newBest) without making the Paths. */
+  sameBest(): boolean {
+    const os = this.ob === undefined ? this.oSet : (this.ob?.attrSet ?? null)
+    const ns = this.nb === undefined ? this.nSet : (this.nb?.attrSet ?? null)
+    if (os !== ns) return false
+    if (os === null) return true
+    const op = this.ob === undefined ? this.oPeer : this.ob!.peer
+    const np = this.nb === undefined ? this.nPeer : this.nb!.peer
+    return op === np && (this.ob?.pathId ?? 0) === (this.nb?.pathId ?? 0)
   }
 }
 
@@ -201,35 +246,49 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
   /** Store the new outcome, keep the set references right, and describe the change. */
   private install(key: K, old: number, next: number, entry: LocEntry | null): LocChange<K> | null {
     // Multipath null = just [best] (a compact entry), so the common case allocates no array.
-    let oldBest: Path | null = null
-    let oldMp: readonly Path[] | null = NO_PATHS
+    const c = new Change<K>(key)
+    let oldSet: AttrSet | null = null
     if (old === IN_OBJS) {
       const e = this.objs.get(key)!
-      oldBest = e.best
-      oldMp = e.multipath
+      c.ob = e.best
+      c.oldMp = e.multipath
       if (next !== IN_OBJS) this.objs.delete(key)
     } else if (old !== ABSENT) {
-      oldBest = this.unpack(key, old)
-      oldMp = null
+      oldSet = this.table.get(Math.floor(old / MAX_SOURCES))!
+      const src = this.sources[old % MAX_SOURCES]!
+      if (this.resolve !== undefined) c.ob = this.unpack(key, old)
+      else {
+        c.oSet = oldSet
+        c.oPeer = src.peer
+        c.oRecv = src.receivedAt(key)
+        c.oFlags = src.isStale(key) ? PathFlag.STALE : 0
+      }
+      c.oldMp = null
     }
-    let newBest: Path | null = null
-    let newMp: readonly Path[] | null = NO_PATHS
     if (next === ABSENT) {
       this.entries.delete(key)
     } else if (next === IN_OBJS) {
-      this.entries.set(key, IN_OBJS)
+      this.entries.put(key, IN_OBJS)
       this.objs.set(key, entry!)
-      newBest = entry!.best
-      newMp = entry!.multipath
+      c.nb = entry!.best
+      c.newMp = entry!.multipath
     } else {
-      this.table.get(Math.floor(next / MAX_SOURCES))!.refs++
-      this.entries.set(key, next)
-      newBest = this.unpack(key, next)
-      newMp = null
+      const set = this.table.get(Math.floor(next / MAX_SOURCES))!
+      set.refs++
+      this.entries.put(key, next)
+      const src = this.sources[next % MAX_SOURCES]!
+      if (this.resolve !== undefined) c.nb = this.unpack(key, next)
+      else {
+        c.nSet = set
+        c.nPeer = src.peer
+        c.nRecv = src.receivedAt(key)
+        c.nFlags = src.isStale(key) ? PathFlag.STALE : 0
+      }
+      c.newMp = null
     }
-    if (old >= 0) this.table.release(oldBest!.attrSet)
-    if (samePath(oldBest, newBest) && sameMultipath(oldMp, oldBest, newMp, newBest)) return null
-    return new Change(key, oldBest, newBest, oldMp, newMp)
+    if (oldSet !== null) this.table.release(oldSet)
+    if (c.sameBest() && sameMultipath(c.oldMp, c.oldBest, c.newMp, c.newBest)) return null
+    return c
   }
 
   private unpack(key: K, packed: number): Path {

@@ -151,6 +151,7 @@ function processUpdate(host: InboundHost, ps: PeerState, u: Update, gen: number)
     for (const l of announced) {
       if (l.keys.length === 0) continue
       const fa = familyAttributes(attrs, fs.afi)
+      if (fs.preShared && !importsUnchanged(host, ps, fa)) fs.unsharePre()
       if (fs.pre !== null) {
         const pre = host.core.inTable.intern(fa)
         for (let i = 0; i < l.keys.length; i++) fs.pre.update(l.keys[i]!, pre, l.pathIds?.[i] ?? 0)
@@ -161,6 +162,19 @@ function processUpdate(host: InboundHost, ps: PeerState, u: Update, gen: number)
     }
   }
   if (pending.length > 0) return Promise.all(pending).then(() => undefined)
+}
+
+/**
+ * Whether routes with the received attributes `fa` enter the post-policy Adj-RIB-In exactly as received: no
+ * import policy, importAttributes() the identity, importVerdict() ACCEPT. While that holds for every UPDATE,
+ * the pre-policy table can be the post-policy one (FamilyState.preShared).
+ */
+function importsUnchanged(host: InboundHost, ps: PeerState, fa: PathAttributes): boolean {
+  if (ps.cfg.importPolicy !== null || importAttributes(fa, ps.info!) !== fa) return false
+  const set = host.core.inTable.intern(fa)
+  const v = importVerdict(set, ps.info!, host.core.self, ps.cfg.allowAsIn)
+  host.core.inTable.release(set)
+  return v === ImportVerdict.ACCEPT
 }
 
 function withdrawList(fs: FamilyState, l: NlriList, gone: PrefixKey[]): void {
@@ -261,6 +275,8 @@ export function importRoutes(
  * "unprocessed routing information" in the Adj-RIB-In; a new import policy is applied to it locally).
  */
 export function reimportFamily(host: InboundHost, ps: PeerState, fs: FamilyState): Work {
+  // Re-importing changes the post-policy table: the pre-policy one must be its own from here on.
+  fs.unsharePre()
   const pre = fs.pre
   if (pre === null || fs.post === null) return
   const groups = new Map<AttrSet, PrefixKey[]>()

@@ -122,6 +122,7 @@ function dropFamily(host: LifecycleHost, fs: FamilyState): void {
   fs.pre?.clear()
   fs.post = null
   fs.pre = null
+  fs.preShared = false
   host.core.changed(fs.name, changes)
 }
 
@@ -161,7 +162,8 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
       const addPath = s.addPathRx.some(([a, sf]) => a === fs.afi && sf === 1)
       fs.post = new AdjRibIn<PrefixKey>(info, core.inTable, { afi: fs.afi, safi: 1, addPath })
       core.locRib(fs.name).addSource(fs.post)
-      if (ps.cfg.keepPrePolicy) fs.pre = new AdjRibIn<PrefixKey>(info, core.inTable, { afi: fs.afi, safi: 1, addPath })
+      // Pre-policy routes start as the post-policy ones (FamilyState.preShared): nothing extra is stored.
+      fs.preShared = ps.cfg.keepPrePolicy
     }
     fs.out = new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1)
     fs.exportPeer = makeExportPeer(host, ps, fs)

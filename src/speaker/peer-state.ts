@@ -3,7 +3,8 @@
  * RIBs of RFC 4271 §3.2 with their counters.
  *
  *   PeerState ── peer: Peer (FSM + TCP)        info: PeerInfo (rib/path.ts), made at Established
- *      └─ families: ipv4 / ipv6 ── pre:  AdjRibIn  pre-policy routes (soft reconfiguration inbound), optional
+ *      └─ families: ipv4 / ipv6 ── pre:  AdjRibIn  pre-policy routes (soft reconfiguration inbound), optional;
+ *                                        null while they equal `post` (preShared: nothing stored twice)
  *                                  post: AdjRibIn  post-policy routes, a Loc-RIB source
  *                                  out:  AdjRibOut what the peer has / will get from us
  *                                  dirty + dump: prefixes whose export must be recomputed (outbound.ts)
@@ -29,6 +30,12 @@ export const FAMILY_AFI: Record<FamilyName, 1 | 2> = { ipv4: 1, ipv6: 2 }
 
 export class FamilyState<K extends PrefixKey = PrefixKey> {
   pre: AdjRibIn<K> | null = null
+  /**
+   * keepPrePolicy while every route so far was imported unchanged (no import policy, no attribute change,
+   * no loop rejection): the pre-policy routes ARE the post-policy ones, `post` stands for both and `pre`
+   * stays null. The first UPDATE (or policy change) that would make them differ copies `post` into `pre`.
+   */
+  preShared = false
   post: AdjRibIn<K> | null = null
   out: AdjRibOut<K> | null = null
   /** Negotiated on the current session (exchanging UPDATEs for it). */
@@ -52,6 +59,18 @@ export class FamilyState<K extends PrefixKey = PrefixKey> {
     readonly name: FamilyName,
     readonly afi: 1 | 2,
   ) {}
+
+  /** The pre-policy routes: `pre`, or `post` while shared; null when not kept. */
+  get preTable(): AdjRibIn<K> | null {
+    return this.pre ?? (this.preShared ? this.post : null)
+  }
+
+  /** Stop sharing: from now on the pre-policy table is its own (see preShared). */
+  unsharePre(): void {
+    if (!this.preShared) return
+    this.preShared = false
+    if (this.post !== null) this.pre = this.post.copy()
+  }
 
   /** Drop the export cache, releasing its references. */
   clearExportCache(outTable: AttrSetTable): void {
@@ -154,7 +173,7 @@ export class PeerState {
     for (const [name, fs] of this.families) {
       if (fs.post === null && !fs.active) continue
       families[name] = {
-        received: fs.pre === null ? null : fs.pre.count,
+        received: fs.preTable?.count ?? null,
         accepted: fs.post?.count ?? 0,
         best: fs.best,
         advertised: fs.out?.sentCount ?? 0,

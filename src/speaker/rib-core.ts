@@ -22,7 +22,7 @@ import type { PrefixKey } from '../rib/prefix-map.js'
 import { formatKey } from '../wire/prefix.js'
 import type { BestPathChangeEvent, RouteInfo } from './events.js'
 import type { DecisionConfig, FamilyName, ResolvedSpeakerOptions } from './options.js'
-import { FAMILY_AFI, type PeerState } from './peer-state.js'
+import { FAMILY_AFI, type FamilyState, type PeerState } from './peer-state.js'
 import { toRouteAttributes } from './route-info.js'
 
 export interface RibCoreHooks {
@@ -100,16 +100,39 @@ export class RibCore {
   changed(f: FamilyName, changes: ReadonlyArray<LocChange<PrefixKey>>): void {
     if (changes.length === 0) return
     let withdrawn = false
+    // The per-peer "best" counters; consecutive changes mostly share a source, so its FamilyState is reused.
+    let lastPeer: PeerInfo | null = null
+    let lastFs: FamilyState | undefined
     for (const c of changes) {
-      if (c.oldBest !== null) this.bumpBest(f, c.oldBest, -1)
-      if (c.newBest !== null) this.bumpBest(f, c.newBest, 1)
-      else withdrawn = true
+      const o = c.oldPeer
+      const n = c.newPeer
+      if (n === null) withdrawn = true
+      if (o === n) continue
+      if (o !== null && !o.local) {
+        if (o !== lastPeer) lastFs = this.byId.get((lastPeer = o).peerId)?.families.get(f)
+        if (lastFs !== undefined) lastFs.best--
+      }
+      if (n !== null && !n.local) {
+        if (n !== lastPeer) lastFs = this.byId.get((lastPeer = n).peerId)?.families.get(f)
+        if (lastFs !== undefined) lastFs.best++
+      }
     }
     for (const ps of this.peers.values()) {
       const fs = ps.families.get(f)
       if (fs === undefined || !fs.active) continue
-      for (const c of changes) fs.dirty.add(c.prefix)
-      this.hooks.scheduleFlush(ps, withdrawn)
+      // A prefix whose best path is none, or comes from this very peer, exports nothing to it (export-rules.ts
+      // SAME_PEER, before any policy): unless the peer holds a route of ours for it, there is nothing to do.
+      // The common case (routes learned from the only peer) then queues nothing and allocates nothing.
+      const out = fs.out
+      const id = ps.peerId
+      let added = 0
+      for (const c of changes) {
+        const np = c.newPeer
+        if ((np === null || (!np.local && np.peerId === id)) && (out === null || !out.holds(c.prefix))) continue
+        fs.dirty.add(c.prefix)
+        added++
+      }
+      if (added > 0) this.hooks.scheduleFlush(ps, withdrawn)
     }
     if (!this.hooks.wantsBestPathEvents()) return
     for (const c of changes) {
@@ -123,12 +146,6 @@ export class RibCore {
       }
       this.hooks.emitBestPathChange(e)
     }
-  }
-
-  private bumpBest(f: FamilyName, p: Path, d: number): void {
-    if (p.peer.local) return
-    const fs = this.byId.get(p.peer.peerId)?.families.get(f)
-    if (fs !== undefined) fs.best += d
   }
 
   /** Release every table (the speaker is closed). */

@@ -258,7 +258,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
   *adjRibIn(address: string, o: { prePolicy?: boolean } = {}): IterableIterator<RouteInfo> {
     const ps = this.requirePeer(address)
     for (const fs of ps.families.values()) {
-      const rib = o.prePolicy ? fs.pre : fs.post
+      const rib = o.prePolicy ? fs.preTable : fs.post
       if (rib === null) continue
       for (const k of [...rib.keys()]) {
         const out: Path[] = []
@@ -355,7 +355,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
         const pending: Array<Promise<void>> = []
         for (const fs of ps.families.values()) {
           if (!fs.active) continue
-          if (fs.pre !== null) {
+          if (fs.preTable !== null) {
             const r = reimportFamily(this.host, ps, fs)
             if (r !== undefined) pending.push(r)
           } else if (ps.session?.routeRefresh) {
@@ -401,6 +401,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       fs.pre?.clear()
       fs.post = null
       fs.pre = null
+      fs.preShared = false
     }
     ps.clearTimers()
     this.core.peers.delete(normalizeAddress(ps.cfg.address))

@@ -200,3 +200,23 @@ t.test('graceful restart: Restart Time passes without a new session', async (t) 
   t.same(p.summary(Date.now()).families.ipv4, { received: 0, accepted: 0, best: 0, advertised: 0 })
 })
 
+
+t.test('ingest fast paths: pre-policy routes shared until they differ, nothing queued back to the source peer', async (t) => {
+  const h = new Harness()
+  const p = h.addPeer({ address: '192.0.2.1', remoteAs: 65001 })
+  h.up(p)
+  const fs = p.families.get('ipv4')!
+  h.receive(p, update({ v4: ['198.51.100.0/24', '203.0.113.0/24'] }))
+  t.equal(fs.pre, null, 'no import policy, attributes unchanged: no second table')
+  t.ok(fs.preShared)
+  t.equal(fs.preTable, fs.post, 'the post-policy table stands for the pre-policy one')
+  t.same(p.summary(Date.now()).families.ipv4, { received: 2, accepted: 2, best: 2, advertised: 0 })
+  t.equal(fs.dirty.size, 0, 'routes from the only peer are not queued for export back to it')
+  h.receive(p, update({ v4: ['203.0.113.0/24'], attrs: { asPath: [{ type: 2, asns: [65001, 65000] }] } }))
+  t.not(fs.pre, null, 'the first route imported differently gives the pre-policy routes their own table')
+  t.notOk(fs.preShared)
+  t.same(p.summary(Date.now()).families.ipv4, { received: 2, accepted: 1, best: 1, advertised: 0 })
+  const kept = [...fs.post!.keys()][0]!
+  t.equal(fs.pre!.get(kept), fs.post!.get(kept), 'earlier routes copied over, same attribute set')
+  t.same(h.errors, [])
+})
