@@ -180,6 +180,8 @@ export function renderStatus(s: StatusInfo, nowMs: number): string {
     ['neighbors', `${s.neighbors.established}/${s.neighbors.total} established`],
     ['services', `${s.services.up}/${s.services.total} up, ${s.services.announced} announced`],
     ['routes', routes === '' ? '0' : routes],
+    ['instance', s.instance.id === null ? 'no instance-id' : `id ${s.instance.id}, large community ${s.instance.largeCommunity}`],
+    ['unique', s.instance.uniquePrefixes.length === 0 ? 'no unique prefixes' : s.instance.uniquePrefixes.join(', ')],
   ])
 }
 

@@ -380,6 +380,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements ControlHandler
         announced: svcs.filter((e) => this.announcer.announcementFor(e.cfg.name)?.announce === true).length,
       },
       routes,
+      instance: {
+        id: this.cfg.instanceId,
+        largeCommunity: this.cfg.instanceId === null ? null : `${this.cfg.localAs}:${this.cfg.instanceId}:0`,
+        uniquePrefixes: this.cfg.services.flatMap((svc) => svc.uniquePrefixes.map((p) => p.prefix)),
+      },
     }
   }
 

@@ -39,6 +39,7 @@ const STATUS: StatusInfo = {
   version: '0.1.0', pid: 4242, startedAt: NOW - 90_061_000, routerId: '192.0.2.11', localAs: 65011,
   configFile: '/etc/tsbgp.yaml', configLoadedAt: NOW - 125_000,
   neighbors: { total: 2, established: 1 }, services: { total: 2, up: 1, announced: 1 }, routes: { ipv4: 950123, ipv6: 210004 },
+  instance: { id: 11, largeCommunity: '65011:11:0', uniquePrefixes: ['203.0.113.11/32', '2001:db8:fffe::11/128'] },
 }
 
 const NEIGHBORS: NeighborRow[] = [
@@ -214,6 +215,8 @@ t.test('every command round trip: --json and tables', async (t) => {
     'neighbors:  1/2 established',
     'services:   1/2 up, 1 announced',
     'routes:     950123 ipv4, 210004 ipv6',
+    'instance:   id 11, large community 65011:11:0',
+    'unique:     203.0.113.11/32, 2001:db8:fffe::11/128',
     '',
   ].join('\n'))
 

@@ -91,6 +91,7 @@ t.test('daemon announcer against three tsbgp speakers (two eBGP, one iBGP)', asy
   // Unique prefix from the start, whatever the checks say; anycast prefixes not yet.
   const u = await waitFor('unique prefix at A', () => A.sp.bestPath('198.51.100.111/32'), 3000)
   t.same(u.attributes.largeCommunities, ['65011:7:0'], 'instance-id large community local-as:instance-id:0')
+  t.same(daemon.status().instance, { id: 7, largeCommunity: '65011:7:0', uniquePrefixes: ['198.51.100.111/32'] }, 'status tells which instance this is')
   t.equal(A.sp.bestPath('198.51.100.80/32'), null, 'anycast prefix not announced before rise')
 
   writeFileSync(join(dir, 'web-ok'), '')

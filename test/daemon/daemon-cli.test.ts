@@ -119,6 +119,7 @@ t.test('daemon in-process: invalid reload keeps the running config; a second shu
   t.equal(d.services()[0]!.announced, true)
   const st = d.status()
   t.same([st.services, st.routes, st.neighbors.total], [{ total: 1, up: 1, announced: 1 }, { ipv4: 1 }, 1], 'status counts (no Loc-RIB walk)')
+  t.same(st.instance, { id: null, largeCommunity: null, uniquePrefixes: [] }, 'status: no instance-id configured')
   const rows = [...d.routes({ view: 'best' }, new AbortController().signal)]
   t.same(rows.map((r) => [r.prefix, r.source, r.best, r.attributes.med]), [['198.51.100.53/32', 'api', true, 100]], 'routes: best view')
   t.same(d.announce('203.0.113.1/32', { med: 5 }), { prefix: '203.0.113.1/32', family: 'ipv4', changed: true })

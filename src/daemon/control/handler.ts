@@ -46,6 +46,8 @@ export interface StatusInfo {
   services: { total: number; up: number; announced: number }
   /** Loc-RIB prefixes per family. */
   routes: Partial<Record<FamilyName, number>>
+  /** Which instance this is: the per-instance large community and the unique per-instance prefixes. */
+  instance: { id: number | null; largeCommunity: string | null; uniquePrefixes: string[] }
 }
 
 export type NeighborState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established'
