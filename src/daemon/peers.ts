@@ -45,6 +45,7 @@ export function peerConfig(n: NeighborConfig, exportPolicy: PolicyHook): PeerCon
   if (n.localAddress !== null) p.localAddress = n.localAddress
   if (n.keepaliveSec !== null) p.keepalive = n.keepaliveSec
   if (n.password !== null) p.password = n.password
+  if (n.multihopTtl !== null) p.ttl = n.multihopTtl
   if (n.ttlSecurityHops !== null) p.ttlSecurity = n.ttlSecurityHops === 1 ? true : { hops: n.ttlSecurityHops }
   if (n.nextHopIpv4 !== null) p.nextHop = n.nextHopIpv4
   if (n.nextHopIpv6 !== null) p.nextHop6 = n.nextHopIpv6

@@ -29,7 +29,7 @@ import { type SessionConfig, type SessionConfigInput, sessionConfig } from './co
 import type { FsmEvent } from './events.js'
 import { errorEvent, messageEvent, startEvent } from './fsm.js'
 import type { NegotiatedSession } from './negotiate.js'
-import { explainMd5, handleFd, loadLibc, type Md5Counters, readMd5Counters, setMinTtl } from './sockopts.js'
+import { explainMd5, handleFd, loadLibc, type Md5Counters, readMd5Counters, setMinTtl, setTtl } from './sockopts.js'
 import type { FsmStateName, SessionState } from './state.js'
 import { FsmDriver } from './timers.js'
 import { connectTcp, type Direction, normalizeAddress, Transport, type TransportOptions } from './transport.js'
@@ -49,6 +49,8 @@ export interface PeerOptions {
   password?: string
   /** RFC 5082 GTSM; true = directly connected (1 hop). */
   ttlSecurity?: boolean | { hops: number }
+  /** Outbound TTL / hop limit, 1..255 (eBGP single hop 1, multihop n); unset = kernel default. Not with ttlSecurity. */
+  ttl?: number
   transport?: TransportOptions
   md5WarnAfter?: number
   /** Raw bytes of every message, both directions (capture, tests). */
@@ -104,6 +106,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
   readonly localAddress: string | undefined
   readonly password: string | undefined
   readonly ttlSecurityHops: number | undefined
+  readonly ttl: number | undefined
   private outgoing: Connection | null = null
   private incoming: Connection | null = null
   private started = false
@@ -121,6 +124,9 @@ export class Peer extends EventEmitter<PeerEventMap> {
     this.password = opts.password
     const t = opts.ttlSecurity
     this.ttlSecurityHops = t === undefined || t === false ? undefined : t === true ? 1 : t.hops
+    if (opts.ttl !== undefined && (!Number.isInteger(opts.ttl) || opts.ttl < 1 || opts.ttl > 255)) throw new RangeError(`ttl ${opts.ttl} is not in 1..255`)
+    if (opts.ttl !== undefined && this.ttlSecurityHops !== undefined) throw new RangeError('ttl cannot be combined with ttlSecurity (GTSM sends TTL 255)')
+    this.ttl = opts.ttl
   }
 
   /** The most advanced connection's state (Established when a session is up). */
@@ -145,7 +151,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
   }
 
   get usesSockopts(): boolean {
-    return this.password !== undefined || this.ttlSecurityHops !== undefined
+    return this.password !== undefined || this.ttlSecurityHops !== undefined || this.ttl !== undefined
   }
 
   /** ManualStart (Event 1), or Event 4 for a passive peer. Rejects when MD5/GTSM cannot be set here. */
@@ -228,8 +234,16 @@ export class Peer extends EventEmitter<PeerEventMap> {
       this.attach(c, socket)
       c.driver.dispatch({ type: 'TcpConnectionConfirmed' })
     }
-    if (this.ttlSecurityHops === undefined) go()
-    else {
+    if (this.ttlSecurityHops === undefined && this.ttl === undefined) go()
+    else if (this.ttlSecurityHops === undefined) {
+      // Our segments on an accepted connection leave with the configured TTL too (the SYN-ACK left with the listener's).
+      const fam: 4 | 6 = socket.localAddress?.includes(':') ? 6 : 4
+      setTtl(handleFd(socket), this.ttl!, fam).then(go, (e: Error) => {
+        this.fail(new Error(`TTL on an accepted connection: ${e.message}`))
+        socket.destroy()
+        this.removeIncoming(c)
+      })
+    } else {
       // RFC 5082 §3: inbound segments must arrive with TTL >= 256 - hops.
       const fam: 4 | 6 = socket.remoteFamily === 'IPv6' || socket.localAddress?.includes(':') ? 6 : 4
       setMinTtl(handleFd(socket), this.ttlSecurityHops, fam, !this.remoteAddress.includes(':')).then(go, (e: Error) => {
@@ -425,6 +439,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
       localAddress: this.localAddress,
       password: this.password,
       ttlSecurityHops: this.ttlSecurityHops,
+      ttl: this.ttl,
       // The ConnectRetryTimer normally ends a hanging attempt first.
       timeoutMs: this.config.connectRetrySec * 1000 + 1000,
       signal: ac.signal,

@@ -56,6 +56,11 @@ export interface SecurityOptions {
   password?: string
   /** RFC 5082 GTSM: the peer is at most this many hops away (1 = directly connected). */
   ttlSecurityHops?: number
+  /**
+   * Outbound IP TTL / IPv6 hop limit (1..255): 1 keeps an eBGP session to the directly connected
+   * router, more allows eBGP multihop. Unset = the kernel default. Ignored with ttlSecurityHops (GTSM sends 255).
+   */
+  ttl?: number
 }
 
 interface Libc {
@@ -156,9 +161,24 @@ export async function setTcpMd5(fd: number, peer: string, password: string, fami
 
 /** RFC 5082 outbound half: send with TTL / hop limit 255 (also for IPv4-mapped traffic on a v6 socket). */
 export async function setTtl255(fd: number, family: 4 | 6): Promise<void> {
+  await setTtl(fd, 255, family)
+}
+
+/** Outbound TTL / hop limit (eBGP single hop = 1, multihop = n). */
+export async function setTtl(fd: number, ttl: number, family: 4 | 6): Promise<void> {
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw new RangeError(`TTL ${ttl} is not in 1..255`)
   const lib = await loadLibc()
-  setInt(lib, fd, IPPROTO_IP, IP_TTL, 255, 'setsockopt(IP_TTL)')
-  if (family === 6) setInt(lib, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, 'setsockopt(IPV6_UNICAST_HOPS)')
+  setInt(lib, fd, IPPROTO_IP, IP_TTL, ttl, 'setsockopt(IP_TTL)')
+  if (family === 6) setInt(lib, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl, 'setsockopt(IPV6_UNICAST_HOPS)')
+}
+
+/** The socket's outbound TTL (IPv4) or hop limit (IPv6), as the kernel will use it. */
+export async function getTtl(fd: number, family: 4 | 6): Promise<number> {
+  const lib = await loadLibc()
+  const v = Buffer.alloc(4)
+  const len = [4]
+  check(lib.getsockopt(fd, family === 6 ? IPPROTO_IPV6 : IPPROTO_IP, family === 6 ? IPV6_UNICAST_HOPS : IP_TTL, v, len), lib, 'getsockopt(TTL)')
+  return v.readInt32LE(0)
 }
 
 /** RFC 5082 inbound half: drop segments whose TTL is below 256 - hops. */
@@ -202,7 +222,7 @@ export async function secureConnect(o: SecureConnectOptions): Promise<number> {
     if (o.ttlSecurityHops !== undefined) {
       await setTtl255(fd, family)
       await setMinTtl(fd, o.ttlSecurityHops, family, family === 4)
-    }
+    } else if (o.ttl !== undefined) await setTtl(fd, o.ttl, family)
     if (o.localAddress !== undefined) {
       const a = sockaddr(o.localAddress, 0, family)
       check(lib.bind(fd, a, a.length), lib, `bind(${o.localAddress})`)

@@ -292,7 +292,7 @@ export interface ConnectOptions extends SecurityOptions {
  * aborts an attempt in progress.
  */
 export function connectTcp(o: ConnectOptions): Promise<Socket> {
-  if (o.password !== undefined || o.ttlSecurityHops !== undefined) {
+  if (o.password !== undefined || o.ttlSecurityHops !== undefined || o.ttl !== undefined) {
     return secureConnect(o).then((fd) => new Socket({ fd, readable: true, writable: true }))
   }
   return new Promise((resolve, reject) => {

@@ -85,6 +85,8 @@ export interface PeerConfig {
   password?: string
   /** RFC 5082 GTSM; true = directly connected. */
   ttlSecurity?: boolean | { hops: number }
+  /** Outbound TTL / hop limit 1..255 (1 = single-hop eBGP, n = multihop); unset = kernel default. Not with ttlSecurity. */
+  ttl?: number
   /** Address families to negotiate; default ['ipv4'] (plus 'ipv6' when the peer address is IPv6). */
   families?: FamilyName[]
   importPolicy?: PolicyHook
@@ -131,6 +133,7 @@ export interface ResolvedPeerConfig {
   readonly passive: boolean
   readonly password: string | undefined
   readonly ttlSecurity: boolean | { hops: number } | undefined
+  readonly ttl: number | undefined
   readonly families: readonly FamilyName[]
   readonly importPolicy: PolicyHook | null
   readonly exportPolicy: PolicyHook | null
@@ -214,6 +217,7 @@ export function peerOptions(p: PeerConfig, sp: ResolvedSpeakerOptions): Resolved
     passive: p.passive ?? false,
     password: p.password,
     ttlSecurity: p.ttlSecurity,
+    ttl: p.ttl,
     families: Object.freeze([...new Set(families)]),
     importPolicy: p.importPolicy ?? null,
     exportPolicy: p.exportPolicy ?? null,

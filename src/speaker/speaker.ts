@@ -144,6 +144,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       localAddress: cfg.localAddress,
       password: cfg.password,
       ttlSecurity: cfg.ttlSecurity,
+      ttl: cfg.ttl,
     })
     const ps = new PeerState(config, cfg, peer, this.nextPeerId++)
     this.core.peers.set(key, ps)

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.js'
 import { formatLogLine, runDaemon } from '../../src/cli/run.js'
 import { parseConfigText } from '../../src/daemon/config/load.js'
 import { diffConfig } from '../../src/daemon/reload.js'
+import { peerConfig } from '../../src/daemon/peers.js'
 import { shutdownMessage } from '../../src/daemon/shutdown.js'
 
 function io(): { out: PassThrough & { text: string }; err: PassThrough & { text: string } } {
@@ -91,6 +92,10 @@ t.test('reload diff: session parameters reset, MED and overrides do not', async 
   const rid = diffConfig(a, parseConfigText(GOOD.replace('192.0.2.11', '192.0.2.12'), 'a.yaml').config)
   t.ok(rid.needsRestart.length > 0, 'router-id needs a restart')
   t.same(diffConfig(a, a).changes, [], 'same config: nothing')
+  const mh = parseConfigText(GOOD.replace('hold-time: 9', 'hold-time: 9\n    multihop: 5'), 'a.yaml').config
+  t.equal(diffConfig(a, mh).neighborsReset.length, 1, 'a multihop change restarts the session')
+  t.equal(peerConfig(mh.neighbors[0]!, (r) => r).ttl, 5, 'multihop 5 -> the session sends with TTL 5')
+  t.equal(peerConfig(a.neighbors[0]!, (r) => r).ttl, undefined, 'no multihop -> kernel default TTL')
 })
 
 t.test('run: 69 when the BGP listen port is taken', async (t) => {

@@ -2,7 +2,7 @@
 // session establishment, an UPDATE each way, Cease on stop, RFC 4271 §6.8 connection collision
 // when both dial at once, refusal of unknown peers. Every wait is bounded; every peer, listener and
 // socket is closed in teardown even when an assertion fails.
-import { connect } from 'node:net'
+import { connect, Socket } from 'node:net'
 import pino from 'pino'
 import t, { type Test } from 'tap'
 import { CeaseSubcode, ErrorCode } from '../../src/wire/iana.js'
@@ -11,6 +11,7 @@ import { packUpdates } from '../../src/wire/update-packer.js'
 import type { BgpListener } from '../../src/session/listener.js'
 import { attachPeerLogging, peerLogger } from '../../src/session/log-events.js'
 import { Peer, type PeerOptions } from '../../src/session/peer.js'
+import { getTtl, handleFd } from '../../src/session/sockopts.js'
 import { listenRandom, waitEvent, waitState, waitUntil } from './live-helpers.js'
 
 const A = { addr: '127.0.0.2', as: 65001, id: '10.0.0.2' }
@@ -216,6 +217,23 @@ t.test('TCP MD5 and GTSM between two tsbgp speakers (Linux, root)', { skip: root
     await new Promise((r) => setTimeout(r, 1500))
     t.equal(warnings.length, 1, 'one line, not one per retry')
     t.not(a.state, 'Established')
+  })
+  t.test('configured TTL (single-hop eBGP 1, multihop 5): Established, and each side sends with it', async (t) => {
+    const { a, b } = await makePair(t, { aOpts: { ttl: 1 }, bOpts: { ttl: 5 }, bPassive: true })
+    await Promise.all([a.start(), b.start()])
+    await Promise.all([waitState(a, 'Established', 10_000), waitState(b, 'Established', 10_000)])
+    // The sockets of this session, read back from the kernel (A dialled, B accepted).
+    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+    const socks = handles.filter((h): h is Socket => h instanceof Socket && !h.destroyed)
+    const ttlOf = async (local: string, remote: string): Promise<number> => {
+      const s = socks.find((x) => x.localAddress === local && x.remoteAddress === remote)
+      if (!s) throw new Error(`no socket ${local} -> ${remote}`)
+      return getTtl(handleFd(s), 4)
+    }
+    t.equal(await ttlOf(A.addr, B.addr), 1, 'A (dialled) sends with TTL 1')
+    t.equal(await ttlOf(B.addr, A.addr), 5, 'B (accepted) sends with TTL 5')
+    t.throws(() => new Peer({ session: { localAs: 1, remoteAs: 2, bgpId: '10.0.0.9' }, remoteAddress: A.addr, ttl: 0 }), RangeError)
+    t.throws(() => new Peer({ session: { localAs: 1, remoteAs: 2, bgpId: '10.0.0.9' }, remoteAddress: A.addr, ttl: 2, ttlSecurity: true }), /ttlSecurity/)
   })
   t.test('GTSM on both sides: Established', async (t) => {
     const { a, b } = await makePair(t, { aOpts: { ttlSecurity: true }, bOpts: { ttlSecurity: { hops: 1 } }, bPassive: true })
