@@ -21,6 +21,7 @@
 import type { CheckStatus } from '../checks/counter.js'
 import type { ServiceStateName } from '../service-state.js'
 import type { ControlAnnounceAttributes, FamilyName, RoutesQuery } from './protocol.js'
+import type { RouteAttributes } from '../../speaker/events.js'
 
 export type Awaitable<T> = T | Promise<T>
 
@@ -81,23 +82,8 @@ export interface NeighborRow {
   updatesOut?: number
 }
 
-/** RFC 4271 §5 attributes as plain data (Speaker RouteAttributes). */
-export interface RouteAttributesRow {
-  origin?: 'igp' | 'egp' | 'incomplete'
-  asPath?: number[]
-  asPathSegments?: Array<{ type: 'AS_SET' | 'AS_SEQUENCE' | 'AS_CONFED_SEQUENCE' | 'AS_CONFED_SET'; asns: number[] }>
-  nextHop?: string
-  med?: number
-  localPref?: number
-  atomicAggregate?: boolean
-  aggregator?: { asn: number; address: string }
-  communities?: string[]
-  largeCommunities?: string[]
-  extendedCommunities?: string[]
-  originatorId?: string
-  clusterList?: string[]
-  otc?: number
-}
+/** RFC 4271 §5 attributes as plain data: the Speaker's own form, one definition. */
+export type RouteAttributesRow = RouteAttributes
 
 export interface RouteRow {
   prefix: string
