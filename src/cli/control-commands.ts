@@ -15,6 +15,7 @@ import { controlRequest, controlStream, ControlClientError } from '../daemon/con
 import type { NeighborRow, RouteAttributesRow, RouteRow, ServiceRow, StatusInfo } from '../daemon/control/handler.js'
 import { DEFAULT_CONTROL_SOCKET, type ControlAnnounceAttributes, type RoutesQuery } from '../daemon/control/protocol.js'
 import { StreamTable, formatDuration, renderFields, renderTable, type Column } from './table.js'
+import { drained } from './drained.js'
 
 export interface CliIo {
   out: NodeJS.WritableStream
@@ -54,6 +55,15 @@ export function controlCommands(io: CliIo, setCode: (code: number) => void): Com
     io.out.write(c.json ? JSON.stringify(result) + '\n' : text(result))
   }
   const now = io.now ?? Date.now
+  const drainCommand = (cmd: 'drain' | 'undrain', describe: string): CommandModule => ({
+    command: `${cmd} [service]`,
+    describe,
+    builder: (y: Argv) => common(y).positional('service', { type: 'string', describe: 'service name; all services when omitted' }),
+    handler: run(async (a, c) => {
+      const r = await controlRequest(c.socket, typeof a.service === 'string' ? { cmd, service: a.service } : { cmd })
+      print(c, r, () => renderDrain(cmd, r.services))
+    }),
+  })
 
   return [
     {
@@ -120,26 +130,8 @@ export function controlCommands(io: CliIo, setCode: (code: number) => void): Com
         print(c, r, () => (r.changed ? `withdrawn ${r.prefix}\n` : `${r.prefix} was not announced through the control API\n`))
       }),
     },
-    {
-      command: 'drain [service]',
-      describe: 'gracefully move traffic away (RFC 8326 GRACEFUL_SHUTDOWN, then withdraw): one service or all',
-      builder: (y: Argv) => common(y).positional('service', { type: 'string', describe: 'service name; all services when omitted' }),
-      handler: run(async (a, c) => {
-        const body = typeof a.service === 'string' ? { cmd: 'drain' as const, service: a.service } : { cmd: 'drain' as const }
-        const r = await controlRequest(c.socket, body)
-        print(c, r, () => renderDrain('drain', r.services))
-      }),
-    },
-    {
-      command: 'undrain [service]',
-      describe: 'end an admin drain: one service or all',
-      builder: (y: Argv) => common(y).positional('service', { type: 'string', describe: 'service name; all services when omitted' }),
-      handler: run(async (a, c) => {
-        const body = typeof a.service === 'string' ? { cmd: 'undrain' as const, service: a.service } : { cmd: 'undrain' as const }
-        const r = await controlRequest(c.socket, body)
-        print(c, r, () => renderDrain('undrain', r.services))
-      }),
-    },
+    drainCommand('drain', 'gracefully move traffic away (RFC 8326 GRACEFUL_SHUTDOWN, then withdraw): one service or all'),
+    drainCommand('undrain', 'end an admin drain: one service or all'),
     {
       command: 'reload',
       describe: 're-read the configuration file and apply the differences',
@@ -283,16 +275,3 @@ async function printRoutes(io: CliIo, c: CommonArgs, q: RoutesQuery): Promise<vo
   }
 }
 
-function drained(out: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.removeListener('drain', done)
-      out.removeListener('close', done)
-      out.removeListener('error', done)
-      resolve()
-    }
-    out.on('drain', done)
-    out.on('close', done)
-    out.on('error', done)
-  })
-}

@@ -16,6 +16,7 @@ import { MrtFramer } from '../mrt/record-reader.js'
 import { MrtReadState } from '../mrt/record.js'
 import { MrtLineWriter } from '../mrt/ndjson.js'
 import { OutBuffer } from '../mrt/out-buffer.js'
+import { drained } from './drained.js'
 
 export interface DecodeMrtOptions {
   file: string
@@ -30,20 +31,6 @@ export interface DecodeMrtOptions {
 
 const BATCH_BYTES = 128 * 1024
 
-/** Resolves on 'drain', 'close' or 'error', whichever comes first, and removes all three listeners. */
-function drained(out: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.removeListener('drain', done)
-      out.removeListener('close', done)
-      out.removeListener('error', done)
-      resolve()
-    }
-    out.on('drain', done)
-    out.on('close', done)
-    out.on('error', done)
-  })
-}
 
 export async function decodeMrt(opts: DecodeMrtOptions): Promise<number> {
   const errOut = opts.err ?? process.stderr
