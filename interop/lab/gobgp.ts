@@ -26,12 +26,16 @@ export interface GobgpNeighbor {
   holdTime?: number
   keepaliveTime?: number
   connectRetryTime?: number
+  /** Seconds idle after a session reset before connecting/accepting again (gobgpd default 30). */
+  idleHoldTimeAfterReset?: number
   password?: string
   /** GTSM: ttl-min (255 for directly connected). */
   ttlSecurityMin?: number
   families?: Array<'ipv4-unicast' | 'ipv6-unicast'>
   /** ADD-PATH: receive, and send up to N paths. */
   addPaths?: { receive?: boolean, sendMax?: number }
+  /** RFC 4724 Graceful Restart (capability 64, per family); gobgpd sends End-of-RIB only with it. */
+  gracefulRestart?: boolean
 }
 
 export interface GobgpRoute { prefix: string, nextHop?: string, med?: number, communities?: string[], largeCommunities?: string[] }
@@ -69,14 +73,17 @@ export function renderGobgpConfig (c: GobgpConfig): string {
     l.push('', '[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${str(n.address)}`, `    peer-as = ${n.as}`)
     if (n.password !== undefined) l.push(`    auth-password = ${str(n.password)}`)
     l.push('  [neighbors.timers.config]', `    connect-retry = ${n.connectRetryTime ?? 2}`)
+    if (n.idleHoldTimeAfterReset !== undefined) l.push(`    idle-hold-time-after-reset = ${n.idleHoldTimeAfterReset}`)
     if (n.holdTime !== undefined) l.push(`    hold-time = ${n.holdTime}`, `    keepalive-interval = ${n.keepaliveTime ?? Math.max(1, Math.floor(n.holdTime / 3))}`)
     l.push('  [neighbors.transport.config]', `    passive-mode = ${n.passive === true}`)
     if (n.localAddress !== undefined) l.push(`    local-address = ${str(n.localAddress)}`)
     if (n.port !== undefined) l.push(`    remote-port = ${n.port}`)
     if (n.ebgpMultihopTtl !== undefined) l.push('  [neighbors.ebgp-multihop.config]', '    enabled = true', `    multihop-ttl = ${n.ebgpMultihopTtl}`)
     if (n.ttlSecurityMin !== undefined) l.push('  [neighbors.ttl-security.config]', '    enabled = true', `    ttl-min = ${n.ttlSecurityMin}`)
+    if (n.gracefulRestart === true) l.push('  [neighbors.graceful-restart.config]', '    enabled = true')
     for (const fam of n.families ?? ['ipv4-unicast']) {
       l.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${str(fam)}`)
+      if (n.gracefulRestart === true) l.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true')
       if (n.addPaths !== undefined) {
         l.push('    [neighbors.afi-safis.add-paths.config]', `      receive = ${n.addPaths.receive === true}`, `      send-max = ${n.addPaths.sendMax ?? 0}`)
       }
@@ -102,7 +109,7 @@ export interface GobgpStartOptions {
 }
 
 export interface GobgpNeighborState { address: string, as: number, state: string, received: number, accepted: number, advertised: number }
-export interface GobgpPath { prefix: string, nextHop?: string, asPath: number[], med?: number, localPref?: number, communities: number[], best: boolean, from?: string }
+export interface GobgpPath { prefix: string, nextHop?: string, asPath: number[], med?: number, localPref?: number, communities: number[], best: boolean, from?: string, largeCommunities: string[] }
 
 // BGP path attribute type codes (RFC 4271 §5) as gobgp's JSON reports them.
 const ATTR_AS_PATH = 2
@@ -111,6 +118,7 @@ const ATTR_MED = 4
 const ATTR_LOCAL_PREF = 5
 const ATTR_COMMUNITIES = 8
 const ATTR_MP_REACH = 14
+const ATTR_LARGE_COMMUNITY = 32
 
 export class GobgpInstance {
   readonly name: string
@@ -224,5 +232,16 @@ function toPath (prefix: string, p: any): GobgpPath {
     communities: (get(ATTR_COMMUNITIES)?.communities ?? []) as number[],
     best: p.best === true,
     from: p['neighbor-ip'] ?? p.source_id,
+    largeCommunities: largeCommunities(get(ATTR_LARGE_COMMUNITY)),
   }
+}
+
+/** RFC 8092 large communities as "global:local1:local2", whatever the JSON spells the three fields. */
+function largeCommunities (attr: any): string[] {
+  const list = (attr?.value ?? attr?.large_communities ?? attr?.values ?? []) as any[]
+  if (!Array.isArray(list)) return []
+  return list.map((x) => {
+    const v = Object.fromEntries(Object.entries(x ?? {}).map(([k, y]) => [k.toLowerCase().replace(/_/g, ''), y]))
+    return `${String(v.asn ?? v.globaladmin ?? v.global)}:${String(v.localdata1 ?? v.local1)}:${String(v.localdata2 ?? v.local2)}`
+  })
 }
