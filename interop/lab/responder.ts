@@ -6,7 +6,10 @@
 //   node <ts loader flags> interop/lab/responder.ts serve srv1 7007
 //
 //   serve NAME PORT   UDP: any datagram -> NAME.   TCP: on accept, NAME\n then close.
-//   probe JSON        [{proto, host, port, count?}] -> one JSON line of answers.
+//                     TCP PORT+1 (echo): each line L -> "NAME L\n", the connection stays open.
+//   probe JSON        [{proto, host, port, count?, intervalMs?}] -> one JSON line of answers.
+//                     proto 'session': ONE TCP connection to the echo port, `count` lines
+//                     `intervalMs` apart, one answer (the NAME) per line (a long-lived session).
 //
 // Probe traffic goes only to documentation addresses (checked here too).
 
@@ -19,9 +22,18 @@ import { isDocumentationAddress } from './netns.js'
 import { exec, LabProcess, spawnProcess, waitReady } from './proc.js'
 
 export const RESPONDER_PORT = 7007
+/** The echo port of a responder on `port` (long-lived TCP sessions). */
+export function echoPort (port = RESPONDER_PORT): number { return port + 1 }
 const READY = 'RESPONDER READY'
 
-export interface ProbeTarget { proto: 'udp' | 'tcp', host: string, port: number, count?: number }
+export interface ProbeTarget {
+  proto: 'udp' | 'tcp' | 'session'
+  host: string
+  port: number
+  count?: number
+  /** Pause between two attempts (a steady stream instead of back to back). */
+  intervalMs?: number
+}
 /** One answer per attempt: the instance name, or null on timeout/refusal. */
 export interface ProbeResult { target: ProbeTarget, answers: Array<string | null> }
 
@@ -30,12 +42,25 @@ function serve (name: string, port: number): void {
   const udp4 = createSocket({ type: 'udp4', reuseAddr: true })
   const udp6 = createSocket({ type: 'udp6', reuseAddr: true, ipv6Only: true })
   for (const u of [udp4, udp6]) u.on('message', (_msg, rinfo) => { u.send(name, rinfo.port, rinfo.address) })
-  let pending = 3
+  const echo = createServer((sock) => {
+    let buf = ''
+    sock.on('error', () => {})
+    sock.setEncoding('utf8')
+    sock.on('data', (d: string) => {
+      buf += d
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        sock.write(`${name} ${buf.slice(0, i)}\n`)
+        buf = buf.slice(i + 1)
+      }
+    })
+  })
+  let pending = 4
   const ready = (): void => { if (--pending === 0) process.stdout.write(`${READY} ${name} ${port}\n`) }
   tcp.listen({ port, host: '::', ipv6Only: false }, ready)
+  echo.listen({ port: port + 1, host: '::', ipv6Only: false }, ready)
   udp4.bind(port, '0.0.0.0', ready)
   udp6.bind(port, '::', ready)
-  const stop = (): void => { tcp.close(); udp4.close(); udp6.close(); process.exit(0) }
+  const stop = (): void => { tcp.close(); echo.close(); udp4.close(); udp6.close(); process.exit(0) }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 }
@@ -64,13 +89,53 @@ async function tcpOnce (host: string, port: number, timeoutMs: number): Promise<
   })
 }
 
+/** One TCP connection, `n` lines `intervalMs` apart; each answer is the echo's NAME, null once lost. */
+async function tcpSession (host: string, port: number, n: number, intervalMs: number, timeoutMs: number): Promise<Array<string | null>> {
+  const answers: Array<string | null> = []
+  const c = createConnection({ host, port })
+  let buf = ''
+  let closed = false
+  let waiter: (() => void) | null = null
+  const wake = (): void => { const w = waiter; waiter = null; if (w !== null) w() }
+  c.setEncoding('utf8')
+  c.on('data', (d: string) => { buf += d; wake() })
+  c.on('close', () => { closed = true; wake() })
+  c.on('error', () => { closed = true; wake() })
+  const line = async (): Promise<string | null> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const i = buf.indexOf('\n')
+      if (i >= 0) { const l = buf.slice(0, i); buf = buf.slice(i + 1); return l }
+      if (closed || Date.now() >= deadline) return null
+      await new Promise<void>((resolve) => { waiter = resolve; setTimeout(wake, Math.max(1, deadline - Date.now())) })
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs))
+    if (closed) { answers.push(null); continue }
+    c.write(`${i}\n`)
+    const l = await line()
+    answers.push(l === null || !l.endsWith(` ${i}`) ? null : l.slice(0, l.length - ` ${i}`.length))
+  }
+  c.destroy()
+  return answers
+}
+
 async function probe (targets: ProbeTarget[], timeoutMs: number): Promise<ProbeResult[]> {
   const out: ProbeResult[] = []
   for (const t of targets) {
     if (!isDocumentationAddress(t.host)) throw new Error(`probe target ${t.host} is outside the documentation ranges`)
-    const answers: Array<string | null> = []
     const n = Math.min(t.count ?? 1, 1000)
-    for (let i = 0; i < n; i++) answers.push(t.proto === 'udp' ? await udpOnce(t.host, t.port, timeoutMs) : await tcpOnce(t.host, t.port, timeoutMs))
+    const gap = Math.min(Math.max(t.intervalMs ?? 0, 0), 10_000)
+    if (t.proto === 'session') {
+      out.push({ target: t, answers: await tcpSession(t.host, t.port, n, gap, timeoutMs) })
+      continue
+    }
+    const answers: Array<string | null> = []
+    for (let i = 0; i < n; i++) {
+      if (i > 0 && gap > 0) await new Promise((resolve) => setTimeout(resolve, gap))
+      answers.push(t.proto === 'udp' ? await udpOnce(t.host, t.port, timeoutMs) : await tcpOnce(t.host, t.port, timeoutMs))
+    }
     out.push({ target: t, answers })
   }
   return out
@@ -88,7 +153,7 @@ function childProgram (): string {
     "import { createSocket } from 'node:dgram'",
     "import { createConnection, createServer } from 'node:net'",
     `const READY = ${JSON.stringify(READY)}`,
-    isDocumentationAddress.toString(), serve.toString(), udpOnce.toString(), tcpOnce.toString(), probe.toString(),
+    isDocumentationAddress.toString(), serve.toString(), udpOnce.toString(), tcpOnce.toString(), tcpSession.toString(), probe.toString(),
     'const [mode, a, b] = process.argv.slice(1)',
     "if (mode === 'serve') serve(a, Number(b))",
     "else probe(JSON.parse(a), Number(b ?? 1000)).then((r) => { process.stdout.write(JSON.stringify(r) + '\\n') }, (err) => { process.stderr.write(err.message + '\\n'); process.exit(2) })",
@@ -118,7 +183,7 @@ export async function startResponder (o: ResponderOptions): Promise<LabProcess> 
 
 /** Runs the probe in `netns` (one child process for all targets). */
 export async function runProbe (netns: string, targets: ProbeTarget[], timeoutMs = 1000): Promise<ProbeResult[]> {
-  const total = targets.reduce((n, t) => n + Math.min(t.count ?? 1, 1000), 0)
+  const total = targets.reduce((n, t) => n + Math.min(t.count ?? 1, 1000) * (1 + Math.max(t.intervalMs ?? 0, 0) / timeoutMs), 0)
   const r = await exec(process.execPath, [...nodeArgs(), 'probe', JSON.stringify(targets), String(timeoutMs)], { netns, timeoutMs: 20_000 + total * timeoutMs, env: childEnv() })
   const line = r.stdout.trim().split('\n').pop() ?? ''
   return JSON.parse(line) as ProbeResult[]

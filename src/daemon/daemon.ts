@@ -299,15 +299,18 @@ export class Daemon extends EventEmitter<DaemonEvents> implements ControlHandler
     }
     this.shutdownCtl = gracefulShutdown({
       log: this.log,
+      // A service with only unique-prefixes has nothing to drain (those stay announced until withdrawAll),
+      // so its drain period (default 30 s) must neither lengthen nor prolong the wait.
       startDrain: () => {
         let longest = 0
         for (const e of this.monitors.values()) {
-          if (e.monitor.state?.announcement.announce === true || this.announcer.announcementFor(e.cfg.name)?.announce === true) longest = Math.max(longest, e.cfg.drain.periodMs)
+          const announced = e.monitor.state?.announcement.announce === true || this.announcer.announcementFor(e.cfg.name)?.announce === true
+          if (announced && e.cfg.prefixes.length > 0) longest = Math.max(longest, e.cfg.drain.periodMs)
           e.monitor.maintenance(true, 'shutdown')
         }
         return longest
       },
-      anyAnnounced: () => [...this.monitors.values()].some((e) => this.announcer.announcementFor(e.cfg.name)?.announce === true),
+      anyAnnounced: () => [...this.monitors.values()].some((e) => e.cfg.prefixes.length > 0 && this.announcer.announcementFor(e.cfg.name)?.announce === true),
       withdrawAll: async () => {
         await this.stopMonitors()
         this.announcer.withdrawAll()
