@@ -502,10 +502,10 @@ export async function scenarioCrash (t: any, lab: Lab, times: Record<string, num
   times.pathBack = Date.now() - t0
   const started = d.startedAt()
   if (started !== undefined) {
-    times.loaderStart = started - t0
-    times.startedToPath = times.pathBack - times.loaderStart
+    times.processStart = started - t0
+    times.startedToPath = times.pathBack - times.processStart
   }
-  t.ok(true, `tsbgp restarted: session Established ${times.sessionBack} ms, path back ${times.pathBack} ms after the restart, of which ${times.loaderStart ?? '?'} ms is Node + the TypeScript loader up to 'tsbgp started' (then ${times.startedToPath ?? '?'} ms to the path at the router)`)
+  t.ok(true, `tsbgp restarted: session Established ${times.sessionBack} ms, path back ${times.pathBack} ms after the restart, of which ${times.processStart ?? '?'} ms is the process start up to its 'tsbgp started' log line (then ${times.startedToPath ?? '?'} ms to the path at the router)`)
   if (lab.router.installsKernelRoutes) await waitKernel(lab, anycast, all, 3000)
 
   // Frozen daemon (SIGSTOP): the socket stays open, no KEEPALIVE: only the router's hold timer can notice.

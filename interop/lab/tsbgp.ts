@@ -3,15 +3,16 @@
 // the server namespace and talks to it over its control socket
 // (src/daemon/control/client.ts, the library the CLI uses).
 //
-// The daemon runs from the TypeScript source, as the unit suite runs it
-// (test/daemon/launch.ts under the test's own loader, inherited through
-// process.execArgv); TS_NODE_TRANSPILE_ONLY because the test run already
-// type-checks and the child only needs to start.
+// The daemon is the product an operator runs: bin/tsbgp.js over the compiled
+// dist/ (`npm run interop` builds it first). TSBGP_LAB_FROM_SOURCE=1 runs the
+// TypeScript source instead (test/daemon/launch.ts under the test's own
+// loader, inherited through process.execArgv), for editing without a build;
+// the loader makes each start 5-20 s slower on this 2-core box.
 //
 // The config is written as JSON, which is YAML (1.2) too: no quoting rules
 // to get wrong, and the daemon's loader still reports FILE:LINE:COL.
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +22,16 @@ import { controlRequest, controlStream } from '../../src/daemon/control/client.j
 import type { DrainResult, NeighborRow, RouteRow, ServiceRow, StatusInfo } from '../../src/daemon/control/handler.js'
 
 const LAUNCH = fileURLToPath(new URL('../../test/daemon/launch.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../../bin/tsbgp.js', import.meta.url))
+const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+const FROM_SOURCE = process.env.TSBGP_LAB_FROM_SOURCE === '1'
+
+/** The command line that starts the daemon: the built binary, or the source under the test's loader. */
+function daemonArgv (): string[] {
+  if (FROM_SOURCE) return [...childExecArgv(), LAUNCH]
+  if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} missing: run \`npm run build\` (npm run interop does), or set TSBGP_LAB_FROM_SOURCE=1`)
+  return [BIN]
+}
 
 // tap's coverage/mock hooks are of no use in the daemon and only slow its start; its TypeScript loader stays.
 const TAP_HOOK = /@tapjs[/\\](processinfo|mock)/
@@ -142,7 +153,7 @@ export class TsbgpInstance {
     this.proc = spawnProcess({
       name: `tsbgp-${this.name}`,
       cmd: process.execPath,
-      args: [...childExecArgv(), LAUNCH, 'run', '--config', this.confPath],
+      args: [...daemonArgv(), 'run', '--config', this.confPath],
       netns: this.netns,
       logFile: join(this.dir, `tsbgp-${this.starts}.log`),
       registry: this.registry,
