@@ -2,8 +2,8 @@
  * neighbors[] (docs/config.md) → Speaker PeerConfig, and the export policy chain of each neighbor:
  *
  *   Announcer.exportHook(n)  (our routes only, service subset, overrides)
- *     → top-level `policy` rules (a rule may match `service: NAME`)
- *     → neighbors[].export rules
+ *     → top-level `policy` rules, then neighbors[].export rules: one ordered list (ruleList), where
+ *       `accept`/`reject` end it and rules that only change attributes go on to the next rule
  *
  * Rules are compiled with src/policy compileRules; a compile error becomes a ConfigError at the rule's
  * FILE:LINE:COL, so a bad policy is rejected like any other config error (at start and on reload).
@@ -58,7 +58,34 @@ export function softPeerChanges(n: NeighborConfig, exportPolicy: PolicyHook): Pa
   return { exportPolicy, nextHop: n.nextHopIpv4 ?? undefined, nextHop6: n.nextHopIpv6 ?? undefined, nextHopSelf: n.nextHopSelf, description: n.description ?? undefined }
 }
 
-function compileRule(rule: PolicyRule, keyPath: string, issues: ConfigIssue[]): { service: string | null; hook: SyncPolicyHook } | null {
+/** One config rule compiled: a matcher, the changes to apply, and what follows a match. */
+interface CompiledRule {
+  service: string | null
+  /** Returns the route (as a view) when every `match` key matches, null otherwise; changes nothing. */
+  matches: SyncPolicyHook | null
+  /** Applies the action's changes (MED, communities...), or null when the action changes nothing. */
+  changes: SyncPolicyHook | null
+  then: 'accept' | 'reject' | 'next'
+}
+
+const THEN = new Set(['accept', 'reject', 'next'])
+
+/**
+ * A rule's `then`: `action: accept|reject` alone, or `action.then`; an action of changes only continues with
+ * the next rule ('next'), so rules that adjust attributes stack, as in a route-map with `continue`.
+ */
+function ruleThen(action: unknown): { then: 'accept' | 'reject' | 'next'; changes: Record<string, unknown> | null } {
+  if (typeof action === 'string' && THEN.has(action)) return { then: action as 'accept' | 'reject' | 'next', changes: null }
+  if (typeof action === 'object' && action !== null && !Array.isArray(action)) {
+    const { then, ...rest } = action as Record<string, unknown>
+    const t = then === undefined ? 'next' : then
+    if (typeof t !== 'string' || !THEN.has(t)) throw new PolicyError(`action.then must be accept, reject or next, got ${JSON.stringify(then)}`, { key: 'action.then' })
+    return { then: t as 'accept' | 'reject' | 'next', changes: Object.keys(rest).length > 0 ? rest : null }
+  }
+  throw new PolicyError('action must be accept, reject, next or a mapping of changes', { key: 'action' })
+}
+
+function compileRule(rule: PolicyRule, keyPath: string, issues: ConfigIssue[]): CompiledRule | null {
   const match = typeof rule.match === 'object' && rule.match !== null && !Array.isArray(rule.match) ? { ...(rule.match as Record<string, unknown>) } : rule.match
   let service: string | null = null
   if (typeof match === 'object' && match !== null && 'service' in match) {
@@ -67,12 +94,40 @@ function compileRule(rule: PolicyRule, keyPath: string, issues: ConfigIssue[]): 
     delete m.service
   }
   try {
-    const term = { match: match ?? {}, action: rule.action } as PolicyTerm
-    return { service, hook: compileRules([term], 'accept') }
+    const { then, changes } = ruleThen(rule.action)
+    const hasMatch = typeof match === 'object' && match !== null && Object.keys(match).length > 0
+    const matches = hasMatch || (match !== undefined && match !== null && typeof match !== 'object')
+      ? compileRules([{ match, action: 'accept' } as PolicyTerm], 'reject')
+      : null
+    const apply = changes === null ? null : compileRules([{ action: { ...changes, then: 'accept' } } as PolicyTerm], 'accept')
+    return { service, matches, changes: apply, then }
   } catch (e) {
     const msg = e instanceof PolicyError ? e.message : (e as Error).message
     issues.push({ severity: 'error', file: rule.pos.file, line: rule.pos.line, col: rule.pos.col, keyPath, message: msg })
     return null
+  }
+}
+
+/**
+ * The rules as one ordered list, like a route-map: the first rule whose match holds and whose action is
+ * `accept` or `reject` ends the evaluation (with the changes made so far); rules with changes only apply them
+ * and go on; after the last rule the route is exported. `service: NAME` matches that service's prefixes.
+ */
+function ruleList(rules: readonly CompiledRule[], serviceOf: (prefix: string) => string | undefined): SyncPolicyHook {
+  return (route, ctx) => {
+    let r = route
+    for (const rule of rules) {
+      if (rule.service !== null && serviceOf(r.prefix) !== rule.service) continue
+      if (rule.matches !== null) {
+        const m = rule.matches(r, ctx)
+        if (m === null) continue
+        r = m
+      }
+      if (rule.changes !== null) r = rule.changes(r, ctx) ?? r
+      if (rule.then === 'accept') return r
+      if (rule.then === 'reject') return null
+    }
+    return r
   }
 }
 
@@ -83,13 +138,9 @@ export function compileExportPolicies(cfg: DaemonConfig, announcer: Announcer, s
   const out = new Map<string, PolicyHook>()
   cfg.neighbors.forEach((n, ni) => {
     const own = n.exportPolicy.map((r, i) => compileRule(r, `neighbors[${ni}].export[${i}]`, issues))
-    const hooks: SyncPolicyHook[] = [announcer.exportHook(n)]
-    for (const r of [...global, ...own]) {
-      if (r === null) continue
-      const svc = r.service
-      hooks.push(svc === null ? r.hook : (route, ctx) => (serviceOf(route.prefix) === svc ? r.hook(route, ctx) : route))
-    }
-    out.set(n.address, hooks.length === 1 ? hooks[0]! : chain(...hooks))
+    const rules = [...global, ...own].filter((r): r is CompiledRule => r !== null)
+    const first = announcer.exportHook(n)
+    out.set(n.address, rules.length === 0 ? first : chain(first, ruleList(rules, serviceOf)))
   })
   if (issues.length > 0) throw new ConfigError(issues)
   return out
