@@ -185,7 +185,7 @@ t.test('full example: every key, asdot, octal mode, description references', asy
   t.equal(dns!.holdDownMs, 30000)
   t.same(web!.checks[1]!.spec, { kind: 'http', url: 'http://127.0.0.1/health', statusMin: 200, statusMax: 299, body: 'ok', bodyRegex: '^ok' })
   t.match(web, { combine: 'any', announceOnStart: true, neighbors: ['192.0.2.1'] })
-  t.same(config.policy.map((p) => [p.match, p.action]), [[{ service: 'web' }, { 'communities-add': ['65546:80'] }]])
+  t.same(config.policy.map((p) => [p.match, p.action]), [[{ service: 'web' }, { 'large-communities': { add: ['65546:80:1'] } }]])
 })
 
 t.test('warnings do not stop loading', async (t) => {
