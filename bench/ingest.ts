@@ -48,6 +48,8 @@ export interface IngestFigures {
   senderBytes: number
   /** Established -> last octet handed to the kernel by the sender. */
   senderSeconds: number
+  /** The receiver's own CPU time Established -> t1, when it reports it (tsbgp Speaker); a busy machine disturbs it less. */
+  cpuSeconds?: number
 }
 
 export interface IngestOptions {
@@ -97,6 +99,7 @@ async function runOne(kind: ReceiverKind, family: BenchFamily, o: IngestOptions)
     fig.plusMinus = res.halfWidthMs / 1000
     fig.pollMs = res.pollMs
     fig.polls = res.polls
+    if (res.cpuMs !== undefined) fig.cpuSeconds = res.cpuMs / 1000
     const sent = s.find('sent')
     fig.senderSeconds = sent === undefined ? NaN : (Number(sent.t) - t0) / 1000
     if (!res.timedOut) fig.verify = await r.verify()
@@ -154,7 +157,8 @@ export function formatLine(f: IngestFigures): string {
     ? `TIMEOUT at ${f.seconds.toFixed(1)} s with ${f.count.toLocaleString('en')} of ${f.n.toLocaleString('en')}`
     : `${f.seconds.toFixed(3)} s${pm}`
   const rate = f.seconds > 0 && f.count > 0 ? `${(f.count / f.seconds / 1e6).toFixed(2)} M routes/s` : '-'
-  const how = f.receiver.startsWith('tsbgp') ? 'stamped in-process' : `${f.polls} polls of ${f.pollMs.toFixed(0)} ms`
+  const cpu = f.cpuSeconds === undefined ? '' : `, CPU ${f.cpuSeconds.toFixed(3)} s`
+  const how = f.receiver.startsWith('tsbgp') ? `stamped in-process${cpu}` : `${f.polls} polls of ${f.pollMs.toFixed(0)} ms`
   const ver = f.verify === undefined || f.receiver.startsWith('tsbgp') ? '' : `; check ${f.verify.how} = ${f.verify.count.toLocaleString('en')} in ${f.verify.ms.toFixed(0)} ms`
   const rss = `RSS ${MB(f.rssBeforeKb)} -> ${MB(f.rssAfterKb)} MB (+${MB(growth)} MB, ${perRoute.toFixed(0)} B/route)`
   return `  ${name} ${time}, ${rate}, ${rss} [${how}${ver}; sender done ${f.senderSeconds.toFixed(3)} s after Established]`

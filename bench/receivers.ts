@@ -125,6 +125,8 @@ export interface PollResult {
   pollMs: number
   count: number
   timedOut: boolean
+  /** CPU time of the receiver process over the run, when it measures it itself (the tsbgp Speaker). */
+  cpuMs?: number
 }
 
 /** Polls `count()` every intervalMs until it reaches n or deadline (monotonic ms) passes. */
@@ -200,7 +202,9 @@ async function startTsbgp(kind: 'tsbgp' | 'tsbgp-nopre' | 'tsbgp-layers', port: 
       const t0 = monoMs()
       try {
         const e = await c.waitEvent('done', Math.max(0, deadline - t0))
-        return { t: Number(e.t), halfWidthMs: 0, polls: 0, pollMs: 0, count: Number(e.count), timedOut: false }
+        const r: PollResult = { t: Number(e.t), halfWidthMs: 0, polls: 0, pollMs: 0, count: Number(e.count), timedOut: false }
+        if (typeof e.cpuMs === 'number') r.cpuMs = e.cpuMs
+        return r
       } catch (err) {
         if (!/timed out/.test((err as Error).message)) throw err
         return { t: monoMs(), halfWidthMs: 0, polls: 0, pollMs: 0, count: -1, timedOut: true }

@@ -27,7 +27,7 @@ function attrsFor(i: number): PathAttributes {
   }
 }
 
-export function runRibIngest(routes = ROUTES, sizeHint = 0): { seconds: number; cpuSeconds: number; heapPerRoute: number; rssPerRoute: number; changes: number } {
+export function runRibIngest(routes = ROUTES, sizeHint = 0, decide = false): { seconds: number; cpuSeconds: number; heapPerRoute: number; rssPerRoute: number; changes: number } {
   const attrs: PathAttributes[] = []
   for (let i = 0; i < SETS; i++) attrs.push(attrsFor(i))
   gc()
@@ -48,7 +48,7 @@ export function runRibIngest(routes = ROUTES, sizeHint = 0): { seconds: number; 
     const n = Math.min(BATCH, routes - i)
     for (let j = 0; j < n; j++) keys.push((0x01000000 + (i + j) * 256) * 64 + 24)
     for (let j = 0; j < n; j++) adj.update(keys[j]!, set)
-    for (let j = 0; j < n; j++) if (loc.updatePrefix(keys[j]!) !== null) changes++
+    for (let j = 0; j < n; j++) if (decide ? loc.decide(keys[j]!) : loc.updatePrefix(keys[j]!) !== null) changes++
     table.release(set)
   }
   const t1 = process.hrtime.bigint()
@@ -69,10 +69,11 @@ export function runRibIngest(routes = ROUTES, sizeHint = 0): { seconds: number; 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   // Fresh tables each run; RSS growth is only meaningful for the first run of the process.
-  for (const hint of [0, ROUTES]) {
-    const r = runRibIngest(ROUTES, hint)
+  // decide: LocRib.decide() (no change records, as the Speaker without best-path listeners) or updatePrefix().
+  for (const [hint, decide] of [[0, false], [0, true], [ROUTES, true]] as const) {
+    const r = runRibIngest(ROUTES, hint, decide)
     console.log(
-      `rib ingest (sizeHint ${hint}): ${ROUTES} /24s, ${SETS} attribute sets: ${r.seconds.toFixed(3)} s wall, ${r.cpuSeconds.toFixed(3)} s CPU ` +
+      `rib ingest (sizeHint ${hint}, ${decide ? 'decide' : 'updatePrefix'}): ${ROUTES} /24s, ${SETS} attribute sets: ${r.seconds.toFixed(3)} s wall, ${r.cpuSeconds.toFixed(3)} s CPU ` +
         `(${(ROUTES / r.seconds / 1e6).toFixed(2)} M prefixes/s), heap+buffers +${r.heapPerRoute.toFixed(1)} B/route, ` +
         `RSS +${r.rssPerRoute.toFixed(1)} B/route, ${r.changes} Loc-RIB changes`,
     )

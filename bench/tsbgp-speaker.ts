@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     await speaker.addPeer({ address: v.peer!, remoteAs: peerAs, passive: true, families: ['ipv4', 'ipv6'], ...(keep === undefined ? {} : { keepPrePolicy: keep === 'true' }) })
     let done = false
     let timer: NodeJS.Timeout | null = null
+    // CPU time of the process from Established to done (a second figure, less disturbed by a busy machine).
+    let cpu0: NodeJS.CpuUsage | null = null
     const check = (): void => {
       if (done) return
       const row = speaker.peers()[0]
@@ -62,12 +64,16 @@ async function main(): Promise<void> {
       if (best < n) return
       done = true
       if (timer !== null) clearInterval(timer)
+      const t = monoMs()
+      const c = process.cpuUsage(cpu0 ?? undefined)
       const m = process.memoryUsage()
-      emit({ event: 'done', t: monoMs(), count: best, rssKb: vmRssKb(), heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers })
+      emit({ event: 'done', t, count: best, rssKb: vmRssKb(), heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, cpuMs: (c.user + c.system) / 1000, upMs: performance.now() })
     }
     speaker.on('peerStateChange', (e) => {
       if (e.to === 'Established') {
-        emit({ event: 'established', t: monoMs() })
+        cpu0 = process.cpuUsage()
+        // upMs: time since the process started, as --trace-gc stamps its lines.
+        emit({ event: 'established', t: monoMs(), upMs: performance.now() })
         timer = setInterval(check, 2)
       } else if (e.from === 'Established') emit({ event: 'down', reason: e.reason })
     })

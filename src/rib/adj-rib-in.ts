@@ -130,6 +130,11 @@ export class AdjRibIn<K extends PrefixKey = PrefixKey> {
     return this.times === null ? 0 : (this.times.get(key) ?? 0)
   }
 
+  /** A hint before update() (inserting) or withdraw() of each of `keys`: see IntPrefixMap.prefetch. */
+  prefetch(keys: readonly K[], inserting: boolean): void {
+    if (!this.addPath) this.routes.prefetch(keys, inserting)
+  }
+
   /**
    * RFC 4271 §3.1: a new route for a prefix "implicitly withdraws" the previous one from the same peer.
    * Takes one reference on `set`. Returns false when nothing changed (the same set re-announced).

@@ -127,6 +127,8 @@ export class LocEntry {
 /** Sources per Loc-RIB, bounded so (set id, source index) packs into an int32. */
 export const MAX_SOURCES = 1024
 const IN_OBJS = -2
+/** quickOutcome(): the decision needs Path objects. */
+const FULL = -3
 const NO_PATHS: readonly Path[] = Object.freeze([])
 
 export class LocRib<K extends PrefixKey = PrefixKey> {
@@ -141,6 +143,11 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
   private activeIdx: number[] = []
   private readonly entries: IntPrefixMap<K>
   private readonly objs = new Map<K, LocEntry>()
+  /** The AttrSet of quickOutcome()'s last packed result. */
+  private quickSet: AttrSet | null = null
+  /** Set by decide() when it returns true. */
+  lastOldPeer: PeerInfo | null = null
+  lastNewPeer: PeerInfo | null = null
 
   constructor(
     readonly table: AttrSetTable,
@@ -204,34 +211,19 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
     return out
   }
 
+  /**
+   * A hint before re-deciding each of `keys` (updatePrefix / decide): see IntPrefixMap.prefetch. `inserting`:
+   * the prefixes may be new here (false when the batch only withdraws).
+   */
+  prefetch(keys: readonly K[], inserting = true): void {
+    this.entries.prefetch(keys, inserting)
+  }
+
   /** RFC 4271 §9.1.2 for one prefix. Returns null when neither the best nor the multipath set changed. */
   updatePrefix(key: K): LocChange<K> | null {
     const old = this.entries.get(key)
-    // Count candidates without making Path objects: the common case has exactly one.
-    let hits = 0
-    let set: AttrSet | undefined
-    let srcIdx = -1
-    const act = this.active
-    for (let i = 0; i < act.length; i++) {
-      const s = act[i]!
-      if (s.addPath) {
-        if (s.has(key)) hits += 2
-        continue
-      }
-      const x = s.get(key)
-      if (x !== undefined && hits++ === 0) {
-        set = x
-        srcIdx = this.activeIdx[i]!
-      }
-    }
-    if (hits === 0) return old === ABSENT ? null : this.install(key, old, ABSENT, null)
-    if (hits === 1 && set!.id <= MAX_ATTR_SET_ID) {
-      if (this.resolve !== undefined && !this.resolve(set!.nextHop).reachable) {
-        return old === ABSENT ? null : this.install(key, old, ABSENT, null)
-      }
-      const packed = set!.id * MAX_SOURCES + srcIdx
-      return old === packed ? null : this.install(key, old, packed, null)
-    }
+    const q = this.quickOutcome(key)
+    if (q !== FULL) return old === q ? null : this.install(key, old, q, null)
     const paths = this.candidatesInto(key, [])
     const { best } = selectBest(paths, this.options)
     if (best === null) return old === ABSENT ? null : this.install(key, old, ABSENT, null)
@@ -241,6 +233,103 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
       if (samePath(e.best, best) && sameSet(e.multipath, mp)) return null
     }
     return this.install(key, old, IN_OBJS, new LocEntry(best, mp))
+  }
+
+  /**
+   * updatePrefix() for callers that need only where the best paths come from (RibCore when nobody listens to
+   * best-path events): true when the best path or the multipath set changed, and then lastOldPeer and
+   * lastNewPeer name the sources of the old and new best (null: none). The common case (one candidate, before
+   * and after, no next-hop resolver) makes no change record, so ingesting a table allocates nothing per prefix.
+   */
+  decide(key: K): boolean {
+    return this.decideKnown(key, null, null)
+  }
+
+  /**
+   * decide() when the caller knows what one source holds for `key`: `set`, or nothing (null), as right after
+   * src.update(key, set) or src.withdraw(key). Saves looking it up. `src` must not be an ADD-PATH table (its
+   * other path ids would count too); null: no hint.
+   */
+  decideKnown(key: K, src: AdjRibIn<K> | null, set: AttrSet | null): boolean {
+    if (src !== null && src.addPath) src = null
+    // Without full entries (objs empty) the old value cannot be IN_OBJS: the outcome is computed first and
+    // stored with one probe of the table (set / delete return the old value).
+    const q = this.resolve !== undefined ? FULL : this.quickOutcome(key, src, set)
+    let old: number
+    if (q === FULL || this.objs.size > 0) {
+      old = this.entries.get(key)
+      if (q === FULL || old === IN_OBJS) return this.decideFull(key)
+      if (q === old) return false
+      if (q === ABSENT) this.entries.delete(key)
+      else this.entries.put(key, q)
+    } else {
+      old = q === ABSENT ? this.entries.delete(key) : this.entries.set(key, q)
+      if (q === old) return false
+    }
+    let newPeer: PeerInfo | null = null
+    let newSet: AttrSet | null = null
+    if (q !== ABSENT) {
+      // Take the new reference before dropping the old one: they may be the same set.
+      newSet = this.quickSet!
+      newSet.refs++
+      newPeer = this.sources[q % MAX_SOURCES]!.peer
+    }
+    let oldPeer: PeerInfo | null = null
+    if (old !== ABSENT) {
+      oldPeer = this.sources[old % MAX_SOURCES]!.peer
+      const oldSet = this.table.get(Math.floor(old / MAX_SOURCES))!
+      this.table.release(oldSet)
+      // Another source with the same peer and set: samePath(), the change record would be null too.
+      if (oldSet === newSet && oldPeer === newPeer) return false
+    }
+    this.lastOldPeer = oldPeer
+    this.lastNewPeer = newPeer
+    return true
+  }
+
+  private decideFull(key: K): boolean {
+    const c = this.updatePrefix(key)
+    if (c === null) return false
+    this.lastOldPeer = c.oldPeer
+    this.lastNewPeer = c.newPeer
+    return true
+  }
+
+  /**
+   * The outcome when it needs no Path objects: ABSENT (no usable candidate), a packed entry (exactly one
+   * candidate, from a source without ADD-PATH), or FULL (run the decision over Paths). Counts candidates
+   * with one table lookup per source.
+   */
+  private quickOutcome(key: K, known: AdjRibIn<K> | null = null, knownSet: AttrSet | null = null): number {
+    let hits = 0
+    let set: AttrSet | undefined
+    let srcIdx = -1
+    const act = this.active
+    for (let i = 0; i < act.length; i++) {
+      const s = act[i]!
+      let x: AttrSet | undefined
+      if (s === known) {
+        if (knownSet === null) continue
+        x = knownSet
+      } else {
+        // An empty source (typically the local routes while only peers' routes come in) costs no lookup.
+        if (s.count === 0) continue
+        if (s.addPath) {
+          if (s.has(key)) hits += 2
+          continue
+        }
+        x = s.get(key)
+      }
+      if (x !== undefined && hits++ === 0) {
+        set = x
+        srcIdx = this.activeIdx[i]!
+      }
+    }
+    if (hits === 0) return ABSENT
+    if (hits > 1 || set!.id > MAX_ATTR_SET_ID) return FULL
+    if (this.resolve !== undefined && !this.resolve(set!.nextHop).reachable) return ABSENT
+    this.quickSet = set!
+    return set!.id * MAX_SOURCES + srcIdx
   }
 
   /** Store the new outcome, keep the set references right, and describe the change. */

@@ -212,11 +212,27 @@ export function importRoutes(
   const verdict = importVerdict(set, info, core.self, ps.cfg.allowAsIn)
   const policy = ps.cfg.importPolicy
   if (verdict !== ImportVerdict.ACCEPT || policy === null) {
+    const accept = verdict === ImportVerdict.ACCEPT
+    // Both tables' slots for the batch are loaded up front, their cache misses overlapping.
+    post.prefetch(keys, accept)
+    core.locRib(fs.name).prefetch(keys, accept)
+    // Usually every prefix changes the table: then the key list itself is re-decided, not a copy of it.
+    let all = true
     for (let i = 0; i < keys.length; i++) {
-      const id = pathIds?.[i] ?? 0
-      if (verdict === ImportVerdict.ACCEPT ? post.update(keys[i]!, set, id) : post.withdraw(keys[i]!, id)) changed.push(keys[i]!)
+      const k = keys[i]!
+      const id = pathIds === null ? 0 : (pathIds[i] ?? 0)
+      if (accept ? post.update(k, set, id) : post.withdraw(k, id)) {
+        if (!all) changed.push(k)
+      } else if (all) {
+        all = false
+        for (let j = 0; j < i; j++) changed.push(keys[j]!)
+      }
     }
-    finish()
+    // Every key's route in `post` is now `set` (or none): the decision need not look it up.
+    const from = { src: post, set: accept ? set : null }
+    if (all && keys.length > 0) core.redecide(fs.name, keys, from)
+    else if (changed.length > 0) core.redecide(fs.name, changed, from)
+    core.inTable.release(set)
     return
   }
   const ctx = host.policyContext(ps, 'import')

@@ -8,12 +8,14 @@
  *   loc.ipv4 / loc.ipv6 ──── Loc-RIB per family; sources: one post-policy Adj-RIB-In per peer + `local`
  *   local.ipv4 / ipv6 ───── routes originated with Speaker.announce() (source 'api', PeerInfo peerId 0)
  *
- * changed() is called with the LocRib.updatePrefix() results of one batch; it keeps the per-peer "best"
+ * redecide() re-decides a batch of prefixes and fans the changes out (Fanout): it keeps the per-peer "best"
  * counters, marks the prefixes dirty for every peer with the family up, asks outbound to schedule a flush,
- * and builds bestPathChange events only while someone listens.
+ * and builds bestPathChange events only while someone listens. Without a listener it uses LocRib.decide(),
+ * which makes no change record: ingesting a table then allocates nothing per prefix. changed() fans out
+ * records made elsewhere (LocRib.removeSource).
  */
 import { AdjRibIn } from '../rib/adj-rib-in.js'
-import { AttrSetTable } from '../rib/attr-set.js'
+import { AttrSetTable, type AttrSet } from '../rib/attr-set.js'
 import { DecisionReason, type DecisionOptions } from '../rib/decision.js'
 import type { LocalRouter } from '../rib/export-rules.js'
 import { LocRib, type LocChange } from '../rib/loc-rib.js'
@@ -86,54 +88,34 @@ export class RibCore {
     return this.local[f] as AdjRibIn<PrefixKey>
   }
 
-  /** Re-decide `keys` of family `f` and fan out the changes. */
-  redecide(f: FamilyName, keys: Iterable<PrefixKey>): void {
+  /**
+   * Re-decide `keys` of family `f` and fan out the changes. `from`: what one source now holds for every key
+   * (`set`, or null: nothing), when the caller just stored it (LocRib.decideKnown).
+   */
+  redecide(f: FamilyName, keys: Iterable<PrefixKey>, from?: { src: AdjRibIn<PrefixKey>; set: AttrSet | null }): void {
     const loc = this.locRib(f)
-    const out: Array<LocChange<PrefixKey>> = []
-    for (const k of keys) {
-      const c = loc.updatePrefix(k)
-      if (c !== null) out.push(c)
+    if (this.hooks.wantsBestPathEvents()) {
+      const out: Array<LocChange<PrefixKey>> = []
+      for (const k of keys) {
+        const c = loc.updatePrefix(k)
+        if (c !== null) out.push(c)
+      }
+      this.changed(f, out)
+      return
     }
-    this.changed(f, out)
+    // Nobody reads change records: LocRib.decide() tells only where the best paths come from.
+    const fan = new Fanout(this, f)
+    const src = from?.src ?? null
+    const set = from?.set ?? null
+    for (const k of keys) if (loc.decideKnown(k, src, set)) fan.add(k, loc.lastOldPeer, loc.lastNewPeer)
+    fan.finish(this.hooks)
   }
 
   changed(f: FamilyName, changes: ReadonlyArray<LocChange<PrefixKey>>): void {
     if (changes.length === 0) return
-    let withdrawn = false
-    // The per-peer "best" counters; consecutive changes mostly share a source, so its FamilyState is reused.
-    let lastPeer: PeerInfo | null = null
-    let lastFs: FamilyState | undefined
-    for (const c of changes) {
-      const o = c.oldPeer
-      const n = c.newPeer
-      if (n === null) withdrawn = true
-      if (o === n) continue
-      if (o !== null && !o.local) {
-        if (o !== lastPeer) lastFs = this.byId.get((lastPeer = o).peerId)?.families.get(f)
-        if (lastFs !== undefined) lastFs.best--
-      }
-      if (n !== null && !n.local) {
-        if (n !== lastPeer) lastFs = this.byId.get((lastPeer = n).peerId)?.families.get(f)
-        if (lastFs !== undefined) lastFs.best++
-      }
-    }
-    for (const ps of this.peers.values()) {
-      const fs = ps.families.get(f)
-      if (fs === undefined || !fs.active) continue
-      // A prefix whose best path is none, or comes from this very peer, exports nothing to it (export-rules.ts
-      // SAME_PEER, before any policy): unless the peer holds a route of ours for it, there is nothing to do.
-      // The common case (routes learned from the only peer) then queues nothing and allocates nothing.
-      const out = fs.out
-      const id = ps.peerId
-      let added = 0
-      for (const c of changes) {
-        const np = c.newPeer
-        if ((np === null || (!np.local && np.peerId === id)) && (out === null || !out.holds(c.prefix))) continue
-        fs.dirty.add(c.prefix)
-        added++
-      }
-      if (added > 0) this.hooks.scheduleFlush(ps, withdrawn)
-    }
+    const fan = new Fanout(this, f)
+    for (const c of changes) fan.add(c.prefix, c.oldPeer, c.newPeer)
+    fan.finish(this.hooks)
     if (!this.hooks.wantsBestPathEvents()) return
     for (const c of changes) {
       const prefix = formatKey(FAMILY_AFI[f], c.prefix)
@@ -154,6 +136,69 @@ export class RibCore {
     this.loc.ipv6.clear()
     this.local.ipv4.clear()
     this.local.ipv6.clear()
+  }
+}
+
+/**
+ * Fans one batch of Loc-RIB changes out (per change: the prefix and the sources of its old and new best):
+ * - the per-peer "best" counters (FamilyState.best); consecutive changes mostly share a source, so its
+ *   FamilyState is looked up once per run;
+ * - the prefix marked dirty for every peer with the family up, and their flushes scheduled at the end. A
+ *   prefix whose best path is none, or comes from this very peer, exports nothing to it (export-rules.ts
+ *   SAME_PEER, before any policy): unless the peer holds a route of ours for it, there is nothing to do. The
+ *   common case (routes learned from the only peer) then queues nothing and allocates nothing per prefix.
+ */
+class Fanout {
+  private lastPeer: PeerInfo | null = null
+  private lastFs: FamilyState | undefined
+  /** The peers with the family up, their FamilyStates, and how many prefixes each got. */
+  private readonly ps: PeerState[] = []
+  private readonly fs: FamilyState[] = []
+  private readonly added: number[] = []
+  /** A prefix lost its best path: the flush is urgent (not held back by MRAI). */
+  private withdrawn = false
+
+  constructor(
+    private readonly core: RibCore,
+    private readonly f: FamilyName,
+  ) {
+    for (const ps of core.peers.values()) {
+      const fs = ps.families.get(f)
+      if (fs === undefined || !fs.active) continue
+      this.ps.push(ps)
+      this.fs.push(fs)
+      this.added.push(0)
+    }
+  }
+
+  add(prefix: PrefixKey, o: PeerInfo | null, n: PeerInfo | null): void {
+    if (n === null) this.withdrawn = true
+    if (o !== n) {
+      if (o !== null && !o.local) {
+        const fs = this.fsOf(o)
+        if (fs !== undefined) fs.best--
+      }
+      if (n !== null && !n.local) {
+        const fs = this.fsOf(n)
+        if (fs !== undefined) fs.best++
+      }
+    }
+    for (let i = 0; i < this.fs.length; i++) {
+      const fs = this.fs[i]!
+      const out = fs.out
+      if ((n === null || (!n.local && n.peerId === this.ps[i]!.peerId)) && (out === null || !out.holds(prefix))) continue
+      fs.dirty.add(prefix)
+      this.added[i]!++
+    }
+  }
+
+  finish(hooks: RibCoreHooks): void {
+    for (let i = 0; i < this.ps.length; i++) if (this.added[i]! > 0) hooks.scheduleFlush(this.ps[i]!, this.withdrawn)
+  }
+
+  private fsOf(p: PeerInfo): FamilyState | undefined {
+    if (p !== this.lastPeer) this.lastFs = this.core.byId.get((this.lastPeer = p).peerId)?.families.get(this.f)
+    return this.lastFs
   }
 }
 

@@ -176,8 +176,39 @@ export function decodeV6Nlri(buf: Uint8Array, off: number, end: number, keys: V6
     if (len > 128) throw nlriError(`IPv6 prefix length ${len} > 128`, off)
     const n = (len + 7) >> 3
     if (off + 1 + n > end) throw nlriError('truncated prefix', off)
-    keys.push(Buffer.prototype.latin1Slice.call(buf, off, off + 1 + n) as string)
+    keys.push(v6KeyAt(buf, off, n))
     off += 1 + n
+  }
+}
+
+const fromCharCode = String.fromCharCode
+
+/**
+ * The key of the prefix at buf[off] (length octet, then n prefix octets): buf[off, off + 1 + n) as latin1.
+ * Up to /64 with one fixed-arity String.fromCharCode (about 3x faster than a latin1Slice call per prefix).
+ */
+function v6KeyAt(buf: Uint8Array, o: number, n: number): V6Key {
+  switch (n) {
+    case 0:
+      return fromCharCode(buf[o]!)
+    case 1:
+      return fromCharCode(buf[o]!, buf[o + 1]!)
+    case 2:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!)
+    case 3:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!)
+    case 4:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!, buf[o + 4]!)
+    case 5:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!)
+    case 6:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf[o + 6]!)
+    case 7:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf[o + 6]!, buf[o + 7]!)
+    case 8:
+      return fromCharCode(buf[o]!, buf[o + 1]!, buf[o + 2]!, buf[o + 3]!, buf[o + 4]!, buf[o + 5]!, buf[o + 6]!, buf[o + 7]!, buf[o + 8]!)
+    default:
+      return Buffer.prototype.latin1Slice.call(buf, o, o + 1 + n) as string
   }
 }
 

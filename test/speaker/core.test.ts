@@ -5,6 +5,7 @@ import t from 'tap'
 import { AS_TRANS } from '../../src/wire/iana.js'
 import { endOfRibFamily, familyAttributes, normalizeAs4 } from '../../src/speaker/inbound.js'
 import { OUTBOUND_BATCH } from '../../src/speaker/outbound.js'
+import type { Update } from '../../src/wire/types.js'
 import { EOR_V4, Harness, sentUpdates, sleep, turn, update } from './harness.js'
 
 t.test('End-of-RIB recognition (RFC 4724 §2)', async (t) => {
@@ -219,4 +220,54 @@ t.test('ingest fast paths: pre-policy routes shared until they differ, nothing q
   const kept = [...fs.post!.keys()][0]!
   t.equal(fs.pre!.get(kept), fs.post!.get(kept), 'earlier routes copied over, same attribute set')
   t.same(h.errors, [])
+})
+
+t.test('inbound without best-path listeners (LocRib.decide) = with them: counters, Loc-RIB, what peers get', async (t) => {
+  const run = async (wantEvents: boolean) => {
+    const h = new Harness()
+    h.wantEvents = wantEvents
+    h.announce(['10.9.0.0/16'])
+    const a = h.addPeer({ address: '192.0.2.1', remoteAs: 65001 })
+    const b = h.addPeer({ address: '192.0.2.2', remoteAs: 65002 })
+    const c = h.addPeer({ address: '192.0.2.3', remoteAs: 65003 })
+    h.up(a)
+    h.up(b)
+    h.up(c)
+    await turn()
+    const steps: Array<[typeof a, Update]> = [
+      [a, update({ v4: ['198.51.100.0/24', '203.0.113.0/24'], attrs: { med: 10 } })],
+      // Same attributes again for the first two (unchanged), plus a new one: a partly changed batch.
+      [a, update({ v4: ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/24'], attrs: { med: 10 } })],
+      [a, update({ v4: ['198.51.100.0/24', '203.0.113.128/25'], attrs: { med: 10 } })],
+      // A shorter AS path from b wins 203.0.113.0/24; a longer one for 198.51.100.0/24 loses.
+      [b, update({ v4: ['203.0.113.0/24'], attrs: { asPath: [{ type: 2, asns: [65002] }], nextHop: '192.0.2.2' } })],
+      [b, update({ v4: ['198.51.100.0/24'], attrs: { asPath: [{ type: 2, asns: [65002, 64999, 64998] }], nextHop: '192.0.2.2' } })],
+      [b, update({ v4: ['10.9.0.0/16'], attrs: { asPath: [{ type: 2, asns: [65002] }], nextHop: '192.0.2.2' } })],
+      [a, update({ withdraw: ['192.0.2.0/24', '198.51.100.0/24'] })],
+      [b, update({ withdraw: ['203.0.113.0/24'] })],
+      [a, update({ v6: ['2001:db8:1::/48', '2001:db8:2::/48'] })],
+      [a, update({ v6: ['2001:db8:1::/48', '2001:db8:3::/48'] })],
+    ]
+    const rows: string[] = []
+    for (const [p, u] of steps) {
+      h.receive(p, u)
+      await turn()
+      await turn()
+      rows.push(JSON.stringify([a, b, c].map((x) => [x.families.get('ipv4')!.best, x.families.get('ipv6')!.best])))
+      for (const pfx of ['198.51.100.0/24', '203.0.113.0/24', '203.0.113.128/25', '192.0.2.0/24', '10.9.0.0/16', '2001:db8:1::/48', '2001:db8:3::/48']) {
+        const bp = h.best(pfx)
+        rows.push(`${pfx} ${bp === null ? 'none' : `${bp.peer.peerAddress || 'local'} ${bp.attrSet.id}`}`)
+      }
+    }
+    const sent = [a, b, c].map((x) => JSON.stringify(sentUpdates(x.stub).map((l) => [l.nlri.sort(), l.withdrawn.sort()])))
+    t.same(h.errors, [])
+    return { rows, sent, events: h.events.length }
+  }
+  const slow = await run(true)
+  const fast = await run(false)
+  t.ok(slow.events > 0, 'the listener saw best-path changes')
+  t.equal(fast.events, 0, 'no events built without a listener')
+  t.same(fast.rows, slow.rows, 'same best paths and per-peer best counters after every UPDATE')
+  t.same(fast.sent, slow.sent, 'the same UPDATEs sent to every peer')
+  t.equal(slow.rows[0], JSON.stringify([[2, 0], [0, 0], [0, 0]]))
 })

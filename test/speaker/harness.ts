@@ -64,12 +64,14 @@ export class Harness {
   readonly warnings: string[] = []
   readonly core: RibCore
   readonly host: LifecycleHost
+  /** Whether someone listens to bestPathChange (false: RibCore's path without change records). */
+  wantEvents = true
   private nextId = 1
 
   constructor(o: Partial<SpeakerOptions> = {}) {
     const sp = speakerOptions({ routerId: '10.0.0.1', localAs: 65000, ...o })
     this.core = new RibCore(sp, {
-      wantsBestPathEvents: () => true,
+      wantsBestPathEvents: () => this.wantEvents,
       emitBestPathChange: (e) => this.events.push(e),
       scheduleFlush: (ps, urgent) => scheduleFlush(this.host, ps, urgent),
     })

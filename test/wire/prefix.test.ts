@@ -42,6 +42,29 @@ t.test('IPv6 NLRI round trip', async (t) => {
   t.equal(out.toString('hex'), hex)
 })
 
+t.test('IPv6 NLRI keys of every length are the latin1 octets (with path ids)', async (t) => {
+  const parts: Buffer[] = []
+  const want: string[] = []
+  for (let len = 0; len <= 128; len++) {
+    const n = (len + 7) >> 3
+    const p = Buffer.alloc(5 + n)
+    p.writeUInt32BE(len, 0)
+    p[4] = len
+    for (let i = 0; i < n; i++) p[5 + i] = (0xf7 + i * 13 + len) & 255 // octets above 0x7f too, trailing bits as sent
+    parts.push(p)
+    want.push(p.subarray(4).toString('latin1'))
+  }
+  const buf = Buffer.concat(parts)
+  const keys: string[] = []
+  const ids: number[] = []
+  decodeV6Nlri(buf, 0, buf.length, keys, ids)
+  t.same(keys, want)
+  t.same(ids, want.map((_, i) => i))
+  const out = Buffer.alloc(buf.length)
+  encodeV6Nlri(keys, ids, out, 0)
+  t.ok(out.equals(buf), 'round trip')
+})
+
 t.test('malformed NLRI is Invalid Network Field', async (t) => {
   for (const [hex, v6] of [['21c0000201', false], ['18c000', false], ['81', true], ['20 2001'.replace(' ', ''), true], ['000000', false]] as const) {
     const buf = Buffer.from(hex, 'hex')
