@@ -39,6 +39,8 @@ export const BGP_PORT = 179
 export const DEFAULT_MD5_WARN_AFTER = 2
 /** stop() waits at most this long for the Cease to be flushed. */
 const STOP_WAIT_MS = 3000
+/** close() waits at most this long for every socket to be closed (a transport lingers DEFAULT_LINGER_MS at most). */
+const CLOSE_WAIT_MS = 5000
 
 export interface PeerOptions {
   session: SessionConfigInput
@@ -114,6 +116,8 @@ export class Peer extends EventEmitter<PeerEventMap> {
   private md5Timeouts = 0
   private md5Warned = false
   private md5Baseline: Md5Counters | null = null
+  /** One promise per socket of this peer not yet fully closed (transports, dials, refused accepts). */
+  private readonly open = new Set<Promise<void>>()
 
   constructor(private readonly opts: PeerOptions) {
     super()
@@ -143,6 +147,15 @@ export class Peer extends EventEmitter<PeerEventMap> {
 
   get connections(): Array<{ direction: ConnectionDirection; state: FsmStateName }> {
     return this.conns().map((c) => ({ direction: c.direction, state: c.state }))
+  }
+
+  /**
+   * Local address and port of the Established connection (what "next hop self" advertises, RFC 4271 §5.1.3),
+   * or null without a session. `localAddress` is only what was configured for dialling.
+   */
+  get localEndpoint(): { address: string; port: number } | null {
+    const t = this.establishedConnection()?.transport
+    return t == null ? null : { address: t.localAddress, port: t.localPort }
   }
 
   /** False while the established connection's write queue is above its high-water mark. */
@@ -182,14 +195,27 @@ export class Peer extends EventEmitter<PeerEventMap> {
     clearTimeout(timer)
   }
 
-  /** Release every socket and timer. A session still up gets a Cease first. */
+  /**
+   * Release every socket and timer. A session still up gets a Cease first. Resolves once every socket of the
+   * peer is closed, those already closing included (bounded: CLOSE_WAIT_MS); a second call waits the same way.
+   */
   async close(): Promise<void> {
-    if (this.closed) return
-    if (this.started || this.conns().some((c) => c.transport !== null)) await this.stop()
-    this.closed = true
-    for (const c of this.conns()) this.dispose(c)
-    this.outgoing = null
-    this.incoming = null
+    if (!this.closed) {
+      if (this.started || this.conns().some((c) => c.transport !== null)) await this.stop()
+      this.closed = true
+      for (const c of this.conns()) this.dispose(c)
+      this.outgoing = null
+      this.incoming = null
+    }
+    if (this.open.size === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all([...this.open]), new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))])
+    clearTimeout(timer)
+  }
+
+  /** Sockets of this peer not closed yet: connecting, open or closing (their 'close' not seen yet). */
+  get openSockets(): number {
+    return this.open.size
   }
 
   /** Write messages on the Established connection. Returns `writable`. */
@@ -219,7 +245,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
    */
   acceptConnection(socket: Socket): boolean {
     if (!this.started || this.closed || this.incoming !== null) {
-      socket.destroy()
+      this.destroySocket(socket)
       return false
     }
     const cfg: SessionConfig = Object.freeze({ ...this.config, passive: true, autoRestart: false })
@@ -227,7 +253,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
     this.incoming = c
     const go = (): void => {
       if (this.incoming !== c || c.driver.isDisposed) {
-        socket.destroy()
+        this.destroySocket(socket)
         return
       }
       c.driver.dispatch({ type: 'ManualStart_with_PassiveTcpEstablishment' })
@@ -240,7 +266,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
       const fam: 4 | 6 = socket.localAddress?.includes(':') ? 6 : 4
       setTtl(handleFd(socket), this.ttl!, fam).then(go, (e: Error) => {
         this.fail(new Error(`TTL on an accepted connection: ${e.message}`))
-        socket.destroy()
+        this.destroySocket(socket)
         this.removeIncoming(c)
       })
     } else {
@@ -248,11 +274,29 @@ export class Peer extends EventEmitter<PeerEventMap> {
       const fam: 4 | 6 = socket.remoteFamily === 'IPv6' || socket.localAddress?.includes(':') ? 6 : 4
       setMinTtl(handleFd(socket), this.ttlSecurityHops, fam, !this.remoteAddress.includes(':')).then(go, (e: Error) => {
         this.fail(new Error(`GTSM on an accepted connection: ${e.message}`))
-        socket.destroy()
+        this.destroySocket(socket)
         this.removeIncoming(c)
       })
     }
     return true
+  }
+
+  /** Remember a socket until `closed` settles (close() waits for it). */
+  private track(closed: Promise<unknown>): void {
+    const p: Promise<void> = closed.then(
+      () => {
+        this.open.delete(p)
+      },
+      () => {
+        this.open.delete(p)
+      },
+    )
+    this.open.add(p)
+  }
+
+  private destroySocket(socket: Socket): void {
+    if (!socket.closed) this.track(new Promise((resolve) => socket.once('close', resolve)))
+    socket.destroy()
   }
 
   private conns(): Connection[] {
@@ -433,7 +477,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
     c.dial = ac
     const host = this.remoteAddress
     const port = this.remotePort
-    connectTcp({
+    const dialing = connectTcp({
       host,
       port,
       localAddress: this.localAddress,
@@ -443,10 +487,13 @@ export class Peer extends EventEmitter<PeerEventMap> {
       // The ConnectRetryTimer normally ends a hanging attempt first.
       timeoutMs: this.config.connectRetrySec * 1000 + 1000,
       signal: ac.signal,
-    }).then(
+    })
+    // An aborted attempt settles once its socket is closed (connectTcp); a connected one is a transport next.
+    this.track(dialing)
+    dialing.then(
       (socket) => {
         if (c.dial !== ac || c.driver.isDisposed) {
-          socket.destroy()
+          this.destroySocket(socket)
           return
         }
         c.dial = null
@@ -464,7 +511,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
 
   private attach(c: Connection, socket: Socket): void {
     const raw = this.opts.onRawMessage
-    c.transport = new Transport(
+    const t = (c.transport = new Transport(
       socket,
       {
         message: (m) => c.driver.dispatch(messageEvent(c.driver.state, m)),
@@ -480,6 +527,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
         raw: raw === undefined ? undefined : (d, b) => raw(d, b, c.direction),
       },
       this.opts.transport,
-    )
+    ))
+    this.track(t.done)
   }
 }

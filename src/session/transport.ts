@@ -99,7 +99,8 @@ export class Transport {
     this.localPort = socket.localPort ?? 0
     // RFC 4271 messages are small and latency matters more than segment count (KEEPALIVEs).
     socket.setNoDelay(true)
-    this.done = new Promise((resolve) => socket.once('close', () => resolve()))
+    // A socket may be gone already (closed while an accepted connection waited for its socket options).
+    this.done = socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()))
     socket.on('data', this.onData)
     socket.on('drain', this.onSocketDrain)
     socket.on('error', this.onError)
@@ -147,10 +148,15 @@ export class Transport {
     if (this.queuedBytes > this.high * HARD_LIMIT_FACTOR) {
       throw new Error(`write queue holds ${this.queuedBytes} octets, past ${HARD_LIMIT_FACTOR}x the high-water mark: the producer ignored back-pressure`)
     }
+    // One writev for the whole batch instead of a write per message (a full table is ~1000 UPDATEs per 1M
+    // IPv4 prefixes at 4096 octets; at 65535 with RFC 8654 fewer, but then each is large).
+    const cork = messages.length > 1
+    if (cork) this.socket.cork()
     for (const m of messages) {
       this.handlers.raw?.('tx', m)
       this.write(m)
     }
+    if (cork) this.socket.uncork()
     return this.writable
   }
 
@@ -308,8 +314,9 @@ export function connectTcp(o: ConnectOptions): Promise<Socket> {
     }
     const onAbort = (): void => {
       cleanup()
+      // Settle once the socket is really closed: Peer.close() waits for its dials this way.
+      s.once('close', () => reject(new Error('connect aborted')))
       s.destroy()
-      reject(new Error('connect aborted'))
     }
     const onConnect = (): void => {
       cleanup()

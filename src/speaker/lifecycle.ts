@@ -26,7 +26,6 @@ import {
 import { makePeerInfo } from '../rib/path.js'
 import type { PrefixKey } from '../rib/prefix-map.js'
 import type { NegotiatedSession } from '../session/negotiate.js'
-import type { Peer } from '../session/peer.js'
 import type { InboundHost } from './inbound.js'
 import { startDump, type OutboundHost } from './outbound.js'
 import type { FamilyName } from './options.js'
@@ -34,19 +33,6 @@ import type { FamilyState, PeerState } from './peer-state.js'
 
 export interface LifecycleHost extends InboundHost, OutboundHost {
   warn(ps: PeerState, msg: string): void
-}
-
-/**
- * The local address of the Established connection. The session layer does not publish it yet (see the
- * report: Peer should expose it, e.g. `peer.sessionAddresses`); read it from the transport meanwhile.
- */
-export function sessionLocalAddress(peer: Peer): string | null {
-  const p = peer as unknown as { establishedConnection?: () => { transport: { localAddress: string } | null } | null }
-  try {
-    return p.establishedConnection?.()?.transport?.localAddress || null
-  } catch {
-    return null
-  }
 }
 
 const familyOf = (afi: number): FamilyName | null => (afi === 1 ? 'ipv4' : afi === 2 ? 'ipv6' : null)
@@ -132,7 +118,7 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
   ps.up = true
   ps.establishedAt = Date.now()
   ps.lastChangeAt = ps.establishedAt
-  ps.localAddress = sessionLocalAddress(ps.peer) ?? ps.cfg.localAddress ?? null
+  ps.localAddress = ps.peer.localEndpoint?.address || ps.cfg.localAddress || null
   ps.policyCtx = {}
   const same = ps.info !== null && ps.info.peerBgpId === s.peerBgpId && ps.info.peerAs === s.peerAs
   if (!same) {
@@ -165,7 +151,7 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
       // Pre-policy routes start as the post-policy ones (FamilyState.preShared): nothing extra is stored.
       fs.preShared = ps.cfg.keepPrePolicy
     }
-    fs.out = new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1)
+    fs.out = new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1, core.locRib(fs.name).size)
     fs.exportPeer = makeExportPeer(host, ps, fs)
     startDump(host, ps, fs)
   }

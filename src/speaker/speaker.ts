@@ -28,7 +28,7 @@ import { peerOptions, speakerOptions, type FamilyName, type PeerConfig, type Res
 import { scheduleFlush, startDump } from './outbound.js'
 import { FAMILY_AFI, PeerState, type PeerSummary } from './peer-state.js'
 import { RibCore, routeInfo } from './rib-core.js'
-import { announceToPathAttributes, toRouteAttributes, type AnnounceAttributes } from './route-info.js'
+import { announceToPathAttributes, plainV4Key, toRouteAttributes, type AnnounceAttributes } from './route-info.js'
 
 /** Fields updatePeer() applies without resetting the session. */
 const SOFT_FIELDS = new Set<keyof PeerConfig>(['importPolicy', 'exportPolicy', 'mraiMs', 'nextHop', 'nextHop6', 'description', 'sendMed', 'allowAsIn', 'nextHopSelf'])
@@ -199,13 +199,21 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     await this.updatePeer(address, changes)
   }
 
-  /** Originate `prefixes` (source 'api') with `attributes`; replaces earlier attributes of the same prefixes. */
+  /**
+   * Originate `prefixes` (source 'api') with `attributes`; replaces earlier attributes of the same prefixes.
+   * Every prefix and the attributes are checked before anything changes (RangeError). Many prefixes in one
+   * call share one interned attribute set and go through the Loc-RIB and the outbound queues as one batch.
+   */
   announce(prefixes: string | readonly string[], attributes?: AnnounceAttributes): void {
-    const byFam = this.groupPrefixes(prefixes)
-    for (const [f, keys] of byFam) {
-      const set = this.core.inTable.intern(announceToPathAttributes(attributes, f))
+    const byFam = this.parsePrefixes(prefixes)
+    const attrs = byFam.map(([f]) => announceToPathAttributes(attributes, f))
+    const sets = attrs.map((a) => this.core.inTable.intern(a))
+    for (let i = 0; i < byFam.length; i++) {
+      const [f, keys] = byFam[i]!
+      const set = sets[i]!
       const local = this.core.localRib(f)
-      const changed = keys.filter((k) => local.update(k, set))
+      const changed: PrefixKey[] = []
+      for (let j = 0; j < keys.length; j++) if (local.update(keys[j]!, set)) changed.push(keys[j]!)
       this.core.inTable.release(set)
       this.core.redecide(f, changed)
     }
@@ -213,11 +221,11 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
 
   /** Stop originating `prefixes`. */
   withdraw(prefixes: string | readonly string[]): void {
-    for (const [f, keys] of this.groupPrefixes(prefixes)) {
+    for (const [f, list] of this.parsePrefixes(prefixes)) {
       const local = this.core.localRib(f)
       this.core.redecide(
         f,
-        keys.filter((k) => local.withdraw(k)),
+        list.filter((k) => local.withdraw(k)),
       )
     }
   }
@@ -276,8 +284,8 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     for (const fs of ps.families.values()) {
       const out = fs.out
       if (out === null) continue
-      // AdjRibOut keeps no key iterator: what was sent is a subset of the Loc-RIB's prefixes.
-      for (const k of [...this.core.locRib(fs.name).keys()]) {
+      // A snapshot of the keys: the table may change while the caller iterates.
+      for (const k of [...out.sentKeys()]) {
         const s = out.sentAttrs(k)
         if (s !== undefined) yield { prefix: formatKey(fs.afi, k), family: fs.name, attributes: toRouteAttributes(s.attrs) }
       }
@@ -325,17 +333,26 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     return ps
   }
 
-  private groupPrefixes(prefixes: string | readonly string[]): Map<FamilyName, PrefixKey[]> {
+  /** The prefixes by family (IPv4 first), every one parsed before anything changes; RangeError on a bad one. */
+  private parsePrefixes(prefixes: string | readonly string[]): Array<[FamilyName, PrefixKey[]]> {
     const list = typeof prefixes === 'string' ? [prefixes] : prefixes
-    const m = new Map<FamilyName, PrefixKey[]>()
-    for (const s of list) {
+    const v4: number[] = []
+    const v6: string[] = []
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!
+      const k = typeof s === 'string' ? plainV4Key(s) : -1
+      if (k >= 0) {
+        v4.push(k)
+        continue
+      }
       const p = parseOrThrow(s)
-      const f = familyName(p.afi)
-      const l = m.get(f)
-      if (l === undefined) m.set(f, [p.key])
-      else l.push(p.key)
+      if (p.afi === 1) v4.push(p.key)
+      else v6.push(p.key)
     }
-    return m
+    const out: Array<[FamilyName, PrefixKey[]]> = []
+    if (v4.length > 0) out.push(['ipv4', v4])
+    if (v6.length > 0) out.push(['ipv6', v6])
+    return out
   }
 
   private policyContext(ps: PeerState, direction: 'import' | 'export'): PolicyContext {
