@@ -608,11 +608,11 @@ export async function scenarioTwoClouds (t: any, lab: Lab, times: Record<string,
 export const AS4_ROUTER = 4200000000
 export const AS4_SERVER = 4200000010
 
-/** Lab options of scenario 7: IPv6 sessions, 4-octet ASes, communities and large communities per instance. */
+/** Lab options of scenario 7: IPv6 sessions, 4-octet ASes, communities (with NO_EXPORT, the usual anycast tag) and large communities per instance. */
 export function ipv6LabOptions (kind: RouterKind): LabOptions {
   return {
     kind, servers: 3, client: true, transport: 'ipv6', routerAs: AS4_ROUTER, serverAs: AS4_SERVER,
-    knobs: (i) => ({ communities: ['65000:100', `64512:${i + 1}`, '65001:65535'], largeCommunities: [`${AS4_SERVER}:7:${i + 1}`, `${AS4_ROUTER}:1:2`] }),
+    knobs: (i) => ({ communities: ['65000:100', `64512:${i + 1}`, '65001:65535', 'no-export'], largeCommunities: [`${AS4_SERVER}:7:${i + 1}`, `${AS4_ROUTER}:1:2`] }),
   }
 }
 
@@ -628,7 +628,7 @@ export async function scenarioIpv6As4 (t: any, lab: Lab, times: Record<string, n
     const name = serverOf(lab, p) ?? '?'
     const i = Number(name.slice(3))
     t.same(p.asPath, [AS4_SERVER], `${name}: AS path ${AS4_SERVER} (4-octet, RFC 6793)`)
-    t.same([...p.communities].sort(), ['64512:' + i, '65000:100', '65001:65535'].sort(), `${name}: communities intact (${p.communities.join(' ')})`)
+    t.same([...p.communities].sort(), ['64512:' + i, '65000:100', '65001:65535', '65535:65281'].sort(), `${name}: communities intact, NO_EXPORT (RFC 1997) included for the router to honour (${p.communities.join(' ')})`)
     t.same([...p.largeCommunities].sort(), [`${AS4_SERVER}:7:${i}`, `${AS4_ROUTER}:1:2`, `${AS4_SERVER}:${i}:0`].sort(), `${name}: large communities intact, with instance-id ${AS4_SERVER}:${i}:0 (${p.largeCommunities.join(' ')})`)
     t.equal(p.nextHop, lab.c.servers[i - 1].addr6, `${name}: next hop ${lab.c.servers[i - 1].addr6}`)
   }

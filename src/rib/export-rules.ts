@@ -108,7 +108,10 @@ export function importAttributes(attrs: PathAttributes, from: PeerInfo, confed =
 /** Whether the Loc-RIB best `path` (its set and source peer) may be advertised to `to`. */
 export function exportVerdict(set: AttrSet, from: PeerInfo, to: ExportPeer): ExportVerdict {
   if (!from.local && from.peerId === to.peerId) return ExportVerdict.SAME_PEER
-  const f = set.communityFlags
+  // RFC 1997 binds routes "received carrying" these communities. Our own routes carry them for the receiver
+  // to honour (an anycast /32 tagged NO_EXPORT must reach the border router, which keeps it in its AS), as
+  // ExaBGP and GoBGP send them; filtering them here would silently announce nothing.
+  const f = from.local ? 0 : set.communityFlags
   // RFC 1997: NO_ADVERTISE "MUST NOT be advertised to other BGP peers".
   if (f & CommunityFlag.NO_ADVERTISE) return ExportVerdict.NO_ADVERTISE
   if (to.ebgp) {

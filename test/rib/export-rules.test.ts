@@ -40,6 +40,9 @@ t.test('exportVerdict: split horizon, route reflection, well-known communities',
     ['NO_EXPORT to iBGP', { communities: [WK.NO_EXPORT] }, EBGP, toIbgp, EV.ALLOW],
     ['NO_EXPORT_SUBCONFED to confed member', { communities: [WK.NO_EXPORT_SUBCONFED] }, IBGP, toConfed, EV.NO_EXPORT_SUBCONFED],
     ['NO_EXPORT_SUBCONFED to iBGP', { communities: [WK.NO_EXPORT_SUBCONFED] }, EBGP, toIbgp, EV.ALLOW],
+    ['our own NO_EXPORT route to eBGP: sent, for the receiver to honour', { communities: [WK.NO_EXPORT] }, LOCAL, toEbgp, EV.ALLOW],
+    ['our own NO_ADVERTISE route to eBGP: sent', { communities: [WK.NO_ADVERTISE] }, LOCAL, toEbgp, EV.ALLOW],
+    ['our own NO_EXPORT_SUBCONFED route to a confed member: sent', { communities: [WK.NO_EXPORT_SUBCONFED] }, LOCAL, toConfed, EV.ALLOW],
   ]
   for (const [name, a, from, to, want] of cases) t.equal(exportVerdict(set(a), from, to), want, name)
 })
