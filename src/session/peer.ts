@@ -29,7 +29,7 @@ import { type SessionConfig, type SessionConfigInput, sessionConfig } from './co
 import type { FsmEvent } from './events.js'
 import { errorEvent, messageEvent, startEvent } from './fsm.js'
 import type { NegotiatedSession } from './negotiate.js'
-import { explainMd5, handleFd, loadLibc, type Md5Counters, readMd5Counters, setMinTtl, setTtl } from './sockopts.js'
+import { explainMd5, handleFd, loadLibc, md5Grew, type Md5Counters, readMd5Counters, setMinTtl, setTtl } from './sockopts.js'
 import type { FsmStateName, SessionState } from './state.js'
 import { FsmDriver } from './timers.js'
 import { connectTcp, type Direction, normalizeAddress, Transport, type TransportOptions } from './transport.js'
@@ -55,6 +55,11 @@ export interface PeerOptions {
   ttl?: number
   transport?: TransportOptions
   md5WarnAfter?: number
+  /**
+   * A passive peer with a password makes no attempts to count: every this many ms (default: the ConnectRetry
+   * time) while not Established, the kernel's MD5 drop counters are read, and their growth is reported once.
+   */
+  md5WatchMs?: number
   /** Raw bytes of every message, both directions (capture, tests). */
   onRawMessage?: (direction: Direction, bytes: Buffer, connection: ConnectionDirection) => void
 }
@@ -115,6 +120,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
   private closed = false
   private md5Timeouts = 0
   private md5Warned = false
+  private md5Watch: NodeJS.Timeout | null = null
   private md5Baseline: Md5Counters | null = null
   /** One promise per socket of this peer not yet fully closed (transports, dials, refused accepts). */
   private readonly open = new Set<Promise<void>>()
@@ -174,7 +180,10 @@ export class Peer extends EventEmitter<PeerEventMap> {
     if (this.usesSockopts) await loadLibc()
     if (this.password !== undefined) this.md5Baseline = readMd5Counters()
     this.started = true
-    if (this.config.passive) return
+    if (this.config.passive) {
+      if (this.password !== undefined) this.watchPassiveMd5()
+      return
+    }
     this.outgoing ??= this.newConnection('outgoing', this.config)
     this.outgoing.driver.dispatch(startEvent(this.config, { automatic: false }))
   }
@@ -182,6 +191,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
   /** ManualStop (Event 2): Cease (RFC 4486 subcode, RFC 9003 message) on every connection. */
   async stop(o: { subcode?: number; message?: string; data?: Uint8Array; hardReset?: boolean } = {}): Promise<void> {
     this.started = false
+    this.unwatchPassiveMd5()
     const ev: FsmEvent = { type: 'ManualStop', subcode: o.subcode, reason: o.message, data: o.data, hardReset: o.hardReset }
     const pending: Array<Promise<void>> = []
     for (const c of this.conns()) {
@@ -203,6 +213,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
     if (!this.closed) {
       if (this.started || this.conns().some((c) => c.transport !== null)) await this.stop()
       this.closed = true
+      this.unwatchPassiveMd5()
       for (const c of this.conns()) this.dispose(c)
       this.outgoing = null
       this.incoming = null
@@ -373,6 +384,7 @@ export class Peer extends EventEmitter<PeerEventMap> {
       case 'established': {
         this.md5Timeouts = 0
         this.md5Warned = false
+        if (this.password !== undefined) this.md5Baseline = readMd5Counters()
         // The session is up: an outgoing FSM still waiting for TCP has nothing left to do.
         const other = c === this.outgoing ? this.incoming : this.outgoing
         if (other && other === this.outgoing && !other.driver.state.tcpUp) other.driver.dispatch({ type: 'ManualStop' })
@@ -455,6 +467,34 @@ export class Peer extends EventEmitter<PeerEventMap> {
     c.transport = null
     // RFC 9687: a peer that stopped reading gets no NOTIFICATION; reset at once.
     t.close(t.writable || !reason.startsWith('SendHoldTimer'))
+  }
+
+  /**
+   * RFC 2385 §4: a segment whose signature does not verify is dropped silently, so a passive peer with a wrong
+   * key sees nothing at all. The kernel counts those drops (system-wide, so the message says "since start").
+   */
+  private watchPassiveMd5(): void {
+    this.unwatchPassiveMd5()
+    const ms = this.opts.md5WatchMs ?? this.config.connectRetrySec * 1000
+    this.md5Watch = setInterval(() => {
+      if (this.md5Warned || this.establishedConnection() !== null) return
+      const before = this.md5Baseline
+      const now = readMd5Counters()
+      if (before === null || now === null || !md5Grew(before, now)) return
+      const kernel = explainMd5(before, now)
+      this.md5Warned = true
+      this.emit(
+        'warning',
+        `TCP MD5 signature mismatch or missing on the peer side? passive peer ${this.remoteAddress} not Established ` +
+          `with a password configured; kernel counters since start (all sockets): ${kernel}`,
+      )
+    }, ms)
+    this.md5Watch.unref()
+  }
+
+  private unwatchPassiveMd5(): void {
+    if (this.md5Watch !== null) clearInterval(this.md5Watch)
+    this.md5Watch = null
   }
 
   private connectTimedOut(): void {

@@ -280,6 +280,11 @@ export function readMd5Counters(path = '/proc/net/netstat'): Md5Counters | null 
   return { TCPMD5NotFound: get('TCPMD5NotFound'), TCPMD5Unexpected: get('TCPMD5Unexpected'), TCPMD5Failure: get('TCPMD5Failure') }
 }
 
+/** Whether the kernel counted any MD5 drop between the two readings. */
+export function md5Grew(before: Md5Counters, after: Md5Counters): boolean {
+  return after.TCPMD5Failure > before.TCPMD5Failure || after.TCPMD5Unexpected > before.TCPMD5Unexpected || after.TCPMD5NotFound > before.TCPMD5NotFound
+}
+
 /**
  * What the counters' growth since `before` says about a session that never completes its
  * handshake: NotFound = a signed segment arrived where no key is configured; Unexpected = an

@@ -218,6 +218,16 @@ t.test('TCP MD5 and GTSM between two tsbgp speakers (Linux, root)', { skip: root
     t.equal(warnings.length, 1, 'one line, not one per retry')
     t.not(a.state, 'Established')
   })
+  t.test('different passwords, passive side: one warning from the kernel counters', async (t) => {
+    const { a, b } = await makePair(t, { aOpts: { password: 'pw-1' }, bOpts: { password: 'pw-2', md5WatchMs: 300 }, bPassive: true })
+    const warnings: string[] = []
+    b.on('warning', (w) => warnings.push(w))
+    await Promise.all([a.start(), b.start()])
+    await waitUntil('passive MD5 warning', () => warnings.length > 0, 10_000)
+    t.match(warnings[0], /passive peer 127\.0\.0\.2 not Established with a password configured; kernel counters since start.*passwords differ/)
+    await new Promise((r) => setTimeout(r, 1000))
+    t.equal(warnings.length, 1, 'once')
+  })
   t.test('configured TTL (single-hop eBGP 1, multihop 5): Established, and each side sends with it', async (t) => {
     const { a, b } = await makePair(t, { aOpts: { ttl: 1 }, bOpts: { ttl: 5 }, bPassive: true })
     await Promise.all([a.start(), b.start()])
