@@ -23,7 +23,7 @@
  * be inserted into `sent` by settle() after the dump (outbound.ts does it in idle turns), or at once by any
  * method that reads `sent`. At a million prefixes each insert is a cache and TLB miss (~250 ns on our VMs),
  * which would otherwise sit between Established and the last UPDATE.
- * Not covered: ADD-PATH send (RFC 7911), which needs a (prefix, path id) key.
+ * ADD-PATH send (RFC 7911) needs a (prefix, path id) key: peers that negotiated it get adj-rib-out-addpath.ts.
  */
 import type { AttrSet, AttrSetTable } from './attr-set.js'
 import { ABSENT, makeIntPrefixMap, type IntPrefixMap, type PrefixKey } from './prefix-map.js'

@@ -2,7 +2,8 @@
  * Session up / session down for the RIBs (RFC 4271 §8.2.2 Established: "deletes all routes associated with
  * this connection" when it ends), and the Graceful Restart helper (RFC 4724 §4.2, rib/graceful-restart.ts).
  *
- *   established ─► PeerInfo, per negotiated family: Adj-RIB-In (pre/post, Loc-RIB source), Adj-RIB-Out,
+ *   established ─► PeerInfo, per negotiated family: Adj-RIB-In (pre/post, Loc-RIB source), Adj-RIB-Out
+ *                  (AdjRibOutAddPath when we send ADD-PATH, RFC 7911),
  *                  ExportPeer (next hop self = the session's local address), initial dump → End-of-RIB
  *                  GR: grSessionUp — stale families wait for the peer's End-of-RIB (or the stale timer)
  *   routesDeleted ─► graceful: grSessionDown (mark stale, Restart Time deadline); else: remove the peer's
@@ -11,7 +12,6 @@
 import { isIpv4 } from '../wire/address.js'
 import { familyKey } from '../wire/iana.js'
 import { AdjRibIn } from '../rib/adj-rib-in.js'
-import { AdjRibOut } from '../rib/adj-rib-out.js'
 import type { ExportPeer } from '../rib/export-rules.js'
 import {
   GR_IDLE,
@@ -27,7 +27,7 @@ import { makePeerInfo } from '../rib/path.js'
 import type { PrefixKey } from '../rib/prefix-map.js'
 import type { NegotiatedSession } from '../session/negotiate.js'
 import type { InboundHost } from './inbound.js'
-import { startDump, type OutboundHost } from './outbound.js'
+import { forgetAdjRibOut, hasAddPathSenders, newAdjRibOut, startDump, touchAddPath, type OutboundHost } from './outbound.js'
 import type { FamilyName } from './options.js'
 import type { FamilyState, PeerState } from './peer-state.js'
 
@@ -58,6 +58,8 @@ function applyGr(host: LifecycleHost, ps: PeerState, r: GrResult, preAction: 'sw
     if (preAction === 'sweep') fs?.pre?.sweepStale()
     else fs?.pre?.clear()
     host.core.redecide(name, f.keys as PrefixKey[])
+    // Stale paths that were not best are gone too: ADD-PATH peers may hold them (RFC 7911).
+    touchAddPath(host, name, f.keys as PrefixKey[], ps, true)
   }
   armGrTimer(host, ps)
 }
@@ -101,8 +103,10 @@ export function refreshExports(host: LifecycleHost, ps: PeerState): void {
   }
 }
 
-function dropFamily(host: LifecycleHost, fs: FamilyState): void {
+function dropFamily(host: LifecycleHost, ps: PeerState, fs: FamilyState): void {
   if (fs.post === null) return
+  // The peer's paths that were not best leave too: ADD-PATH peers may hold them (RFC 7911).
+  const keys = hasAddPathSenders(host.core) ? [...fs.post.keys()] : null
   const changes = host.core.locRib(fs.name).removeSource(fs.post as AdjRibIn<PrefixKey>)
   fs.post.clear()
   fs.pre?.clear()
@@ -110,6 +114,7 @@ function dropFamily(host: LifecycleHost, fs: FamilyState): void {
   fs.pre = null
   fs.preShared = false
   host.core.changed(fs.name, changes)
+  if (keys !== null) touchAddPath(host, fs.name, keys, ps, true)
 }
 
 export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSession): void {
@@ -123,7 +128,7 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
   const same = ps.info !== null && ps.info.peerBgpId === s.peerBgpId && ps.info.peerAs === s.peerAs
   if (!same) {
     // A different router answers: nothing kept from the previous one (GR applies to the same speaker).
-    for (const fs of ps.families.values()) dropFamily(host, fs)
+    for (const fs of ps.families.values()) dropFamily(host, ps, fs)
     ps.gr = GR_IDLE
     ps.info = makePeerInfo({
       peerId: ps.peerId,
@@ -141,7 +146,7 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
     fs.eorSent = false
     fs.eorReceived = false
     if (!negotiated) {
-      dropFamily(host, fs)
+      dropFamily(host, ps, fs)
       continue
     }
     if (fs.post === null) {
@@ -151,7 +156,8 @@ export function sessionUp(host: LifecycleHost, ps: PeerState, s: NegotiatedSessi
       // Pre-policy routes start as the post-policy ones (FamilyState.preShared): nothing extra is stored.
       fs.preShared = ps.cfg.keepPrePolicy
     }
-    fs.out = new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1, core.locRib(fs.name).size)
+    const addPathTx = s.addPathTx.some(([a, sf]) => a === fs.afi && sf === 1)
+    fs.out = newAdjRibOut(core, ps, fs, addPathTx)
     fs.exportPeer = makeExportPeer(host, ps, fs)
     startDump(host, ps, fs)
   }
@@ -175,6 +181,7 @@ export function sessionDown(host: LifecycleHost, ps: PeerState, graceful: boolea
     fs.active = false
     fs.out?.reset()
     fs.out = null
+    forgetAdjRibOut(host.core, fs)
     fs.dirty.clear()
     fs.dump = null
     fs.clearExportCache(host.core.outTable)
@@ -188,7 +195,7 @@ export function sessionDown(host: LifecycleHost, ps: PeerState, graceful: boolea
     applyGr(host, ps, r, 'clear')
     return
   }
-  for (const fs of ps.families.values()) dropFamily(host, fs)
+  for (const fs of ps.families.values()) dropFamily(host, ps, fs)
   ps.gr = GR_IDLE
   armGrTimer(host, ps)
 }

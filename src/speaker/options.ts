@@ -12,6 +12,9 @@
  * IPv6 next hop: on an IPv6 session the next hop self is the session's local IPv6 address. An IPv4
  * session carrying IPv6 routes (families: ['ipv4', 'ipv6']) has no IPv6 address of its own: operators
  * MUST set `nextHop6` for it, otherwise IPv6 routes are not exported to that peer (and a warning says why).
+ *
+ * ADD-PATH (RFC 7911): `addPath` is per family; it advertises the capability (RFC 7911 §4: Send/Receive/Both)
+ * and takes effect per direction only when the peer advertised the mirror mode. See AddPathConfig.
  */
 import type { Logger, LoggerOptions } from 'pino'
 import { ipv4ToNumber, isIpv4, parseIpv6 } from '../wire/address.js'
@@ -51,6 +54,30 @@ export interface DecisionConfig {
   defaultLocalPref?: number
   ignoreAsPathLength?: boolean
 }
+
+/**
+ * Which Loc-RIB paths of a prefix go to an ADD-PATH peer (RFC 7911), each with its own Path Identifier:
+ * - 'best': the best path only (one path per prefix, with an identifier);
+ * - 'multipath': the multipath set (SpeakerOptions.decision.multipath), best first;
+ * - 'all': every valid path (next hop reachable), best first, then the multipath set, then decision order;
+ * - a number N >= 1: like 'all', at most N paths per prefix (after export rules and policy).
+ */
+export type AddPathSend = 'best' | 'multipath' | 'all' | number
+
+/** RFC 7911 for one family of one peer. */
+export interface AddPathConfig {
+  /**
+   * Advertise "send" and, when the peer advertised "receive", announce several paths per prefix (see
+   * AddPathSend). Export rules and the export policy run per path; path identifiers are ours, stable while a
+   * path stays advertised, and withdrawals name them (RFC 7911 §3). Unset: one path per prefix, as without ADD-PATH.
+   */
+  send?: AddPathSend
+  /** Advertise "receive": the peer may send several paths per prefix, each kept in our Adj-RIB-In. */
+  receive?: boolean
+}
+
+/** The most paths per prefix `addPath.send` may ask for. */
+export const MAX_ADD_PATH_SEND = 65535
 
 export interface SpeakerOptions {
   /** BGP Identifier, dotted quad, non-zero (RFC 6286). */
@@ -109,7 +136,18 @@ export interface PeerConfig {
   rrClient?: boolean
   /** eBGP: keep MED learned from another AS (RFC 4271 §5.1.4 says not to by default). */
   sendMed?: boolean
+  /**
+   * RFC 7911 ADD-PATH per family, e.g. `{ ipv4: { send: 'all', receive: true } }`; the families must be in
+   * `families`. Default: none (one path per prefix each way). Changing it restarts the session (a capability).
+   */
+  addPath?: Partial<Record<FamilyName, AddPathConfig>>
   description?: string
+}
+
+/** AddPathConfig after validation: `send` null = not sending several paths. */
+export interface ResolvedAddPath {
+  readonly send: AddPathSend | null
+  readonly receive: boolean
 }
 
 export interface ResolvedSpeakerOptions {
@@ -146,6 +184,8 @@ export interface ResolvedPeerConfig {
   readonly allowAsIn: number
   readonly rrClient: boolean
   readonly sendMed: boolean
+  /** Families with ADD-PATH configured (either direction). */
+  readonly addPath: Readonly<Partial<Record<FamilyName, ResolvedAddPath>>>
   readonly description: string | undefined
   readonly ebgp: boolean
 }
@@ -204,6 +244,7 @@ export function peerOptions(p: PeerConfig, sp: ResolvedSpeakerOptions): Resolved
   check(nonNegInt(allowAsIn), `peer ${p.address}: allowAsIn`)
   const gr = p.gracefulRestart
   const gracefulRestart = gr === undefined || gr === false ? null : gr === true ? { restartTimeSec: DEFAULT_GR_RESTART_TIME_SEC } : { ...gr }
+  const addPath = resolveAddPath(p, families)
   const connectRetry = p.connectRetry ?? DEFAULT_CONNECT_RETRY_SEC
   check(typeof connectRetry === 'number' && connectRetry > 0, `peer ${p.address}: connectRetry must be positive`)
   return Object.freeze({
@@ -230,7 +271,29 @@ export function peerOptions(p: PeerConfig, sp: ResolvedSpeakerOptions): Resolved
     allowAsIn,
     rrClient: p.rrClient ?? false,
     sendMed: p.sendMed ?? false,
+    addPath,
     description: p.description,
     ebgp,
   })
+}
+
+function resolveAddPath(p: PeerConfig, families: readonly FamilyName[]): ResolvedPeerConfig['addPath'] {
+  const out: Partial<Record<FamilyName, ResolvedAddPath>> = {}
+  const a = p.addPath
+  if (a === undefined) return Object.freeze(out)
+  check(typeof a === 'object' && a !== null, `peer ${p.address}: addPath must be an object per family ({ ipv4: { send, receive } })`)
+  for (const [f, c] of Object.entries(a) as Array<[string, AddPathConfig | undefined]>) {
+    if (c === undefined) continue
+    check((f === 'ipv4' || f === 'ipv6') && families.includes(f), `peer ${p.address}: addPath.${f}: not one of the peer's families`)
+    check(typeof c === 'object' && c !== null, `peer ${p.address}: addPath.${f} must be { send?, receive? }`)
+    const s = c.send
+    check(
+      s === undefined || s === 'best' || s === 'multipath' || s === 'all' || (typeof s === 'number' && Number.isInteger(s) && s >= 1 && s <= MAX_ADD_PATH_SEND),
+      `peer ${p.address}: addPath.${f}.send is 'best', 'multipath', 'all' or 1..${MAX_ADD_PATH_SEND}`,
+    )
+    check(c.receive === undefined || typeof c.receive === 'boolean', `peer ${p.address}: addPath.${f}.receive must be a boolean`)
+    if (s === undefined && c.receive !== true) continue
+    out[f as FamilyName] = Object.freeze({ send: s ?? null, receive: c.receive ?? false })
+  }
+  return Object.freeze(out)
 }

@@ -20,18 +20,27 @@
  *   encoded bytes beyond the transport's high-water mark plus one batch.
  * - End-of-RIB goes out per family once the initial dump is written (RFC 4724 §2: "indicate ... the
  *   completion of the initial routing update after the session is established").
+ * - ADD-PATH send (RFC 7911), for a family where we negotiated it: the Adj-RIB-Out is an AdjRibOutAddPath and a
+ *   prefix exports a set of paths (PeerConfig.addPath send mode: best / multipath set / every valid path up to
+ *   N), export rules and policy per path, each under its own Path Identifier. The Loc-RIB reports only best and
+ *   multipath changes, so every change of a prefix's candidate paths is also marked dirty for such peers
+ *   (touchAddPath(), called by the speaker where sources change: UPDATEs, session down, GR, local routes).
  */
-import type { AdjRibOut } from '../rib/adj-rib-out.js'
+import { AdjRibOut } from '../rib/adj-rib-out.js'
+import { AdjRibOutAddPath, outPathSource, type OutPath } from '../rib/adj-rib-out-addpath.js'
 import type { AttrSet } from '../rib/attr-set.js'
-import { exportAttributes, exportVerdict, ExportVerdict } from '../rib/export-rules.js'
+import { compareSigned } from '../rib/decision.js'
+import { exportAttributes, exportVerdict, ExportVerdict, type ExportPeer } from '../rib/export-rules.js'
 import type { LocRib } from '../rib/loc-rib.js'
+import { samePath, type Path, type PeerInfo } from '../rib/path.js'
 import type { PrefixKey } from '../rib/prefix-map.js'
 import { endOfRib, packUpdates } from '../wire/update-packer.js'
 import type { NlriList } from '../wire/prefix.js'
-import type { PathAttributes } from '../wire/types.js'
+import type { PathAttributes, Update } from '../wire/types.js'
 import { applyPolicy, isPromiseLike, type PolicyContext, type PolicyResult } from '../policy/hook.js'
 import { createRoute, routeAttributes } from '../policy/route-view.js'
 import type { EndOfRibEvent } from './events.js'
+import type { AddPathSend, FamilyName } from './options.js'
 import type { FamilyState, PeerState } from './peer-state.js'
 import type { RibCore } from './rib-core.js'
 
@@ -104,10 +113,20 @@ export async function flushPeer(host: OutboundHost, ps: PeerState): Promise<void
           // up) they go without lookups too.
           if (dirty) freshDumps.delete(out)
           const fresh = dirty ? out.sentCount === 0 && out.pendingCount === 0 : freshDumps.has(out)
+          const ap = out instanceof AdjRibOutAddPath ? out : null
           for (let at = 0; at < work.length; ) {
             const end = Math.min(work.length, at + OUTBOUND_BATCH)
             for (; at < end; at++) {
               const k = work[at]!
+              if (ap !== null) {
+                let paths = exportPaths(host, ps, fs, k)
+                if (isPromiseLike<OutPath[]>(paths)) paths = await paths
+                const stale = gen !== ps.gen || !fs.active || ps.removed
+                if (!stale) ap.syncPaths(k, paths)
+                for (const p of paths) host.core.outTable.release(p.set)
+                if (stale) return
+                continue
+              }
               let r = exportPrefix(host, ps, fs, k)
               if (isPromiseLike<AttrSet | undefined>(r)) r = await r
               if (gen !== ps.gen || !fs.active || ps.removed) {
@@ -194,6 +213,16 @@ function sendPending(ps: PeerState, fs: FamilyState): boolean {
   }
   const ctx = ps.session!.txContext
   const bufs: Buffer[] = []
+  if (out instanceof AdjRibOutAddPath) {
+    // RFC 7911 §3: every NLRI, withdrawn ones too, carries its Path Identifier.
+    const w = out.withdrawnPaths()
+    if (w.keys.length > 0) bufs.push(...packUpdates({ attributes: {}, withdraw: nlri(fs.afi, w.keys, w.ids) }, ctx))
+    for (const [set, g] of out.pendingPaths()) {
+      bufs.push(...packUpdates({ attributes: set.attrs as PathAttributes, announce: nlri(fs.afi, g.keys, g.ids) }, ctx))
+    }
+    out.markSent()
+    return bufs.length === 0 ? true : ps.peer.sendUpdates(bufs)
+  }
   const w = out.withdrawals()
   if (w.length > 0) bufs.push(...packUpdates({ attributes: {}, withdraw: nlri(fs.afi, w) }, ctx))
   for (const [set, keys] of out.pending()) {
@@ -203,8 +232,8 @@ function sendPending(ps: PeerState, fs: FamilyState): boolean {
   return bufs.length === 0 ? true : ps.peer.sendUpdates(bufs)
 }
 
-function nlri(afi: 1 | 2, keys: PrefixKey[]): NlriList {
-  return afi === 1 ? { afi: 1, keys: keys as number[], pathIds: null } : { afi: 2, keys: keys as string[], pathIds: null }
+function nlri(afi: 1 | 2, keys: PrefixKey[], pathIds: number[] | null = null): NlriList {
+  return afi === 1 ? { afi: 1, keys: keys as number[], pathIds } : { afi: 2, keys: keys as string[], pathIds }
 }
 
 /**
@@ -216,16 +245,28 @@ export function exportPrefix(host: OutboundHost, ps: PeerState, fs: FamilyState,
   if (to === null) return undefined
   const best = host.core.locRib(fs.name).best(key)
   if (best === null) return undefined
-  const from = best.peer
+  return exportPath(host, ps, fs, to, key, best.attrSet, best.peer)
+}
+
+/** exportPrefix() for one path (`attrSet` from `from`): export rules (cached per source set), then policy. */
+function exportPath(
+  host: OutboundHost,
+  ps: PeerState,
+  fs: FamilyState,
+  to: ExportPeer,
+  key: PrefixKey,
+  attrSet: AttrSet,
+  from: PeerInfo,
+): AttrSet | undefined | Promise<AttrSet | undefined> {
   const outTable = host.core.outTable
   if (fs.exportCacheSize >= EXPORT_CACHE_LIMIT) fs.clearExportCache(outTable)
   let perFrom = fs.exportCache.get(from.peerId)
   if (perFrom === undefined) fs.exportCache.set(from.peerId, (perFrom = new Map()))
-  let set = perFrom.get(best.attrSet)
+  let set = perFrom.get(attrSet)
   if (set === undefined) {
     // RFC 4271 §9.2 / RFC 1997 / RFC 4456 §6 (verdict), §5.1 attribute rules (export-rules.ts).
-    set = exportVerdict(best.attrSet, from, to) === ExportVerdict.ALLOW ? outTable.intern(exportAttributes(best.attrSet, from, to, host.core.self)) : null
-    perFrom.set(best.attrSet, set)
+    set = exportVerdict(attrSet, from, to) === ExportVerdict.ALLOW ? outTable.intern(exportAttributes(attrSet, from, to, host.core.self)) : null
+    perFrom.set(attrSet, set)
     fs.exportCacheSize++
   }
   if (set === null) return undefined
@@ -291,4 +332,112 @@ function snapshotKeys(loc: LocRib<PrefixKey>): PrefixKey[] {
   for (const k of loc.keys()) a[i++] = k as number
   // FamilyState.dump is typed K[] (peer-state.ts); an ArrayLike is all it needs.
   return (i === a.length ? a : a.subarray(0, i)) as unknown as PrefixKey[]
+}
+
+/** Per speaker: the families of peers we send ADD-PATH to, and their peers (touchAddPath() walks only these). */
+const addPathSenders = new WeakMap<RibCore, Map<FamilyState, PeerState>>()
+
+/**
+ * The Adj-RIB-Out of a family coming up: an AdjRibOutAddPath when we negotiated sending Path Identifiers for it
+ * (RFC 7911 §4, `addPathTx`) and the peer's config asks for it, else the plain table sized for the dump.
+ */
+export function newAdjRibOut(core: RibCore, ps: PeerState, fs: FamilyState, addPathTx: boolean): AdjRibOut<PrefixKey> {
+  const send = ps.cfg.addPath[fs.name]?.send ?? null
+  let m = addPathSenders.get(core)
+  m?.delete(fs)
+  if (!addPathTx || send === null) return new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1, core.locRib(fs.name).size)
+  if (m === undefined) addPathSenders.set(core, (m = new Map()))
+  m.set(fs, ps)
+  return new AdjRibOutAddPath<PrefixKey>(core.outTable, fs.afi, 1)
+}
+
+/** The family went down (its Adj-RIB-Out is dropped). */
+export function forgetAdjRibOut(core: RibCore, fs: FamilyState): void {
+  addPathSenders.get(core)?.delete(fs)
+}
+
+/** Whether some peer with a session up gets ADD-PATH from us (otherwise the touch functions do nothing). */
+export function hasAddPathSenders(core: RibCore): boolean {
+  const m = addPathSenders.get(core)
+  return m !== undefined && m.size > 0
+}
+
+/**
+ * The candidate paths of `keys` (family `f`) changed in a way the Loc-RIB may not report (a path that is not
+ * best nor in the multipath set): mark them dirty for every ADD-PATH peer but `except` (the source itself:
+ * its own paths never go back to it). `urgent`: some path was withdrawn (not held back by MRAI).
+ */
+export function touchAddPath(host: OutboundHost, f: FamilyName, keys: ArrayLike<PrefixKey>, except: PeerState | null, urgent: boolean): void {
+  const m = addPathSenders.get(host.core)
+  if (m === undefined || m.size === 0 || keys.length === 0) return
+  for (const [fs, ps] of m) {
+    if (ps === except || fs.name !== f || !fs.active) continue
+    for (let i = 0; i < keys.length; i++) fs.dirty.add(keys[i]!)
+    scheduleFlush(host, ps, urgent)
+  }
+}
+
+/** touchAddPath() for the prefixes an UPDATE from `from` announced or withdrew (RFC 4760 MP ones included). */
+export function touchUpdate(host: OutboundHost, from: PeerState, u: Update): void {
+  const mpR = u.attributes.mpReach
+  const mpU = u.attributes.mpUnreach
+  const lists: Array<[NlriList, boolean]> = [
+    [u.nlri, false],
+    [u.withdrawn, true],
+  ]
+  if (mpR !== undefined && mpR.safi === 1 && !('raw' in mpR.nlri)) lists.push([mpR.nlri, false])
+  if (mpU !== undefined && mpU.safi === 1 && !('raw' in mpU.withdrawn)) lists.push([mpU.withdrawn, true])
+  for (const [l, withdrawn] of lists) {
+    if (l.keys.length === 0) continue
+    touchAddPath(host, l.afi === 1 ? 'ipv4' : 'ipv6', l.keys, from, withdrawn)
+  }
+}
+
+const sendMode = (ps: PeerState, fs: FamilyState): AddPathSend => ps.cfg.addPath[fs.name]?.send ?? 'best'
+
+/**
+ * The Loc-RIB paths of `key` an ADD-PATH peer is offered, best first: the best; the multipath set; or the
+ * multipath set followed by every other valid candidate (next hop reachable) in decision order.
+ */
+export function pathsToOffer(loc: LocRib<PrefixKey>, key: PrefixKey, mode: AddPathSend): readonly Path[] {
+  if (mode === 'best' || mode === 1) {
+    const b = loc.best(key)
+    return b === null ? [] : [b]
+  }
+  const mp = loc.multipath(key)
+  if (mode === 'multipath' || mp.length === 0) return mp
+  const rest = loc.candidates(key).filter((p) => p.reachable && !mp.some((q) => samePath(p, q)))
+  if (rest.length === 0) return mp
+  rest.sort((a, b) => compareSigned(a, b, loc.options))
+  return [...mp, ...rest]
+}
+
+/**
+ * What an ADD-PATH peer should have for `key`: the offered paths that pass export rules and policy, at most N
+ * for a numeric send mode. Each set carries one reference for the caller.
+ */
+export function exportPaths(host: OutboundHost, ps: PeerState, fs: FamilyState, key: PrefixKey): OutPath[] | Promise<OutPath[]> {
+  const out: OutPath[] = []
+  const to = fs.exportPeer
+  if (to === null) return out
+  const mode = sendMode(ps, fs)
+  const limit = typeof mode === 'number' ? mode : Infinity
+  const offer = pathsToOffer(host.core.locRib(fs.name), key, mode)
+  const step = (i: number): OutPath[] | Promise<OutPath[]> => {
+    for (; i < offer.length && out.length < limit; i++) {
+      const p = offer[i]!
+      const source = outPathSource(p.peer.peerId, p.pathId)
+      const r = exportPath(host, ps, fs, to, key, p.attrSet, p.peer)
+      if (isPromiseLike<AttrSet | undefined>(r)) {
+        const next = i + 1
+        return Promise.resolve(r).then((set) => {
+          if (set !== undefined) out.push({ source, set })
+          return step(next)
+        })
+      }
+      if (r !== undefined) out.push({ source, set: r })
+    }
+    return out
+  }
+  return step(0)
 }

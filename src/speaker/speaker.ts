@@ -11,10 +11,11 @@
  */
 import { EventEmitter } from 'node:events'
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import { CeaseSubcode } from '../wire/iana.js'
+import { AddPathMode, CeaseSubcode } from '../wire/iana.js'
 import { formatKey, parsePrefix, type V4Key, type V6Key } from '../wire/prefix.js'
 import type { Path } from '../rib/path.js'
 import type { PrefixKey } from '../rib/prefix-map.js'
+import { AdjRibOutAddPath } from '../rib/adj-rib-out-addpath.js'
 import type { PolicyContext, PolicyHook } from '../policy/hook.js'
 import type { NotificationInfo } from '../session/actions.js'
 import { BgpListener } from '../session/listener.js'
@@ -25,7 +26,7 @@ import { eventIterator, type EventIterable, type EventIteratorOptions, type Rout
 import { enqueue, receiveUpdate, reimportFamily } from './inbound.js'
 import { endOfRibReceived, refreshExports, sessionDown, sessionUp, type LifecycleHost } from './lifecycle.js'
 import { peerOptions, speakerOptions, type FamilyName, type PeerConfig, type ResolvedSpeakerOptions, type SpeakerOptions } from './options.js'
-import { scheduleFlush, startDump } from './outbound.js'
+import { hasAddPathSenders, scheduleFlush, startDump, touchAddPath, touchUpdate } from './outbound.js'
 import { FAMILY_AFI, PeerState, type PeerSummary } from './peer-state.js'
 import { RibCore, routeInfo } from './rib-core.js'
 import { announceToPathAttributes, plainV4Key, toRouteAttributes, type AnnounceAttributes } from './route-info.js'
@@ -43,7 +44,12 @@ export interface AdjRibOutEntry {
   prefix: string
   family: FamilyName
   attributes: RouteInfo['attributes']
+  /** RFC 7911 Path Identifier we sent it with; only when the family is sent with ADD-PATH. */
+  pathId?: number
 }
+
+/** An Adj-RIB-In row; `pathId` (RFC 7911) only when the peer sends the family with ADD-PATH. */
+export type AdjRibInEntry = RouteInfo & { pathId?: number }
 
 export interface PolicyUpdate {
   import?: PolicyHook | null
@@ -137,6 +143,13 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
         capabilities: {
           families: cfg.families.map((f) => [FAMILY_AFI[f], 1] as const),
           gracefulRestart: cfg.gracefulRestart ?? undefined,
+          // RFC 7911 §4: Send Receive 1 = receive, 2 = send, 3 = both.
+          addPath: cfg.families.flatMap((f) => {
+            const a = cfg.addPath[f]
+            if (a === undefined) return []
+            const mode = (a.receive ? AddPathMode.RECEIVE : 0) | (a.send !== null ? AddPathMode.SEND : 0)
+            return mode === 0 ? [] : [{ afi: FAMILY_AFI[f], safi: 1, mode }]
+          }),
         },
       },
       remoteAddress: key,
@@ -216,6 +229,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       for (let j = 0; j < keys.length; j++) if (local.update(keys[j]!, set)) changed.push(keys[j]!)
       this.core.inTable.release(set)
       this.core.redecide(f, changed)
+      touchAddPath(this.host, f, changed, null, false)
     }
   }
 
@@ -223,10 +237,9 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
   withdraw(prefixes: string | readonly string[]): void {
     for (const [f, list] of this.parsePrefixes(prefixes)) {
       const local = this.core.localRib(f)
-      this.core.redecide(
-        f,
-        list.filter((k) => local.withdraw(k)),
-      )
+      const gone = list.filter((k) => local.withdraw(k))
+      this.core.redecide(f, gone)
+      touchAddPath(this.host, f, gone, null, true)
     }
   }
 
@@ -264,7 +277,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
   }
 
   /** Routes received from a peer: post-policy (default) or as received (`prePolicy`, when kept). */
-  *adjRibIn(address: string, o: { prePolicy?: boolean } = {}): IterableIterator<RouteInfo> {
+  *adjRibIn(address: string, o: { prePolicy?: boolean } = {}): IterableIterator<AdjRibInEntry> {
     const ps = this.requirePeer(address)
     for (const fs of ps.families.values()) {
       const rib = o.prePolicy ? fs.preTable : fs.post
@@ -273,7 +286,11 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
         const out: Path[] = []
         rib.collect(k, out)
         const prefix = formatKey(fs.afi, k)
-        for (const p of out) yield routeInfo(prefix, fs.name, p)
+        for (const p of out) {
+          const r: AdjRibInEntry = routeInfo(prefix, fs.name, p)
+          if (rib.addPath) r.pathId = p.pathId
+          yield r
+        }
       }
     }
   }
@@ -285,6 +302,13 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       const out = fs.out
       if (out === null) continue
       // A snapshot of the keys: the table may change while the caller iterates.
+      if (out instanceof AdjRibOutAddPath) {
+        for (const k of [...out.sentKeys()]) {
+          const prefix = formatKey(fs.afi, k)
+          for (const p of out.sentPaths(k)) yield { prefix, family: fs.name, attributes: toRouteAttributes(p.set.attrs), pathId: p.id }
+        }
+        continue
+      }
       for (const k of [...out.sentKeys()]) {
         const s = out.sentAttrs(k)
         if (s !== undefined) yield { prefix: formatKey(fs.afi, k), family: fs.name, attributes: toRouteAttributes(s.attrs) }
@@ -382,14 +406,25 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
             this.log.warn({ peer: ps.cfg.address }, 'import policy changed, but pre-policy routes are not kept and the peer lacks ROUTE-REFRESH: it applies to new UPDATEs only')
           }
         }
-        if (pending.length === 0) return resolve()
+        // Paths the new policy dropped or changed may not be best: ADD-PATH peers re-export everything.
+        const done = (): void => {
+          this.redumpAddPath(ps)
+          resolve()
+        }
+        if (pending.length === 0) return done()
         // Errors were reported by the import path; the caller only waits for the re-import to finish.
-        return Promise.all(pending).then(
-          () => resolve(),
-          () => resolve(),
-        )
+        return Promise.all(pending).then(done, done)
       })
     })
+  }
+
+  /** Re-export every prefix to the ADD-PATH peers other than `from` (only differences are sent). */
+  private redumpAddPath(from: PeerState): void {
+    if (!hasAddPathSenders(this.core)) return
+    for (const ps of this.core.peers.values()) {
+      if (ps === from || !ps.up) continue
+      for (const fs of ps.families.values()) if (fs.active && fs.out instanceof AdjRibOutAddPath) startDump(this.host, ps, fs)
+    }
   }
 
   private async startPeer(ps: PeerState): Promise<void> {
@@ -414,7 +449,9 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     await this.listener?.removePeer(ps.peer)
     for (const fs of ps.families.values()) {
       if (fs.post === null) continue
+      const keys = hasAddPathSenders(this.core) ? [...fs.post.keys()] : []
       this.core.changed(fs.name, this.core.locRib(fs.name).removeSource(fs.post))
+      touchAddPath(this.host, fs.name, keys, ps, true)
       fs.post.clear()
       fs.pre?.clear()
       fs.post = null
@@ -448,7 +485,10 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       if (!ps.removed) sessionUp(this.host, ps, s)
     })
     peer.on('update', (u) => {
-      if (ps.up) receiveUpdate(this.host, ps, u)
+      if (!ps.up) return
+      receiveUpdate(this.host, ps, u)
+      // RFC 7911: a path that is not best changed too; after the import (it may wait on an async policy).
+      if (hasAddPathSenders(this.core)) enqueue(this.host, ps, () => touchUpdate(this.host, ps, u))
     })
     peer.on('routeRefresh', (m) => {
       // RFC 2918 §4: "the speaker ... SHOULD re-advertise to that peer the Adj-RIB-Out of the AFI/SAFI".
