@@ -163,6 +163,42 @@ export class AdjRibIn<K extends PrefixKey = PrefixKey> {
     return true
   }
 
+  /**
+   * update(key, set) for every key of `keys` (path id 0): null when every route changed (the usual case,
+   * nothing allocated), else the keys whose route changed. The loop stays in here so that a key (an IPv4 key
+   * is a double above 2^31) is not boxed per call, and the common table (no ADD-PATH, no stale routes, no
+   * times) is updated with one probe and no per-key checks.
+   */
+  updateMany(keys: readonly K[], set: AttrSet): K[] | null {
+    if (set.refs <= 0) throw new Error('AttrSet used after release')
+    let changed: K[] | null = null
+    if (this.addPath || this.stale !== null || this.times !== null) {
+      for (let i = 0; i < keys.length; i++) {
+        if (this.update(keys[i]!, set)) changed?.push(keys[i]!)
+        else changed ??= keys.slice(0, i)
+      }
+      return changed
+    }
+    const routes = this.routes
+    const table = this.table
+    const id = set.id
+    let added = 0
+    for (let i = 0; i < keys.length; i++) {
+      const old = routes.set(keys[i]!, id)
+      if (old === id) {
+        changed ??= keys.slice(0, i)
+        continue
+      }
+      changed?.push(keys[i]!)
+      // Take the new reference before dropping the old one (update() does the same).
+      set.refs++
+      if (old === ABSENT) added++
+      else table.release(table.get(old)!)
+    }
+    this.paths += added
+    return changed
+  }
+
   private updateAddPath(key: K, set: AttrSet, pathId: number): boolean {
     let m = this.apRoutes.get(key)
     if (m === undefined) this.apRoutes.set(key, (m = new Map()))

@@ -148,6 +148,10 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
   /** Set by decide() when it returns true. */
   lastOldPeer: PeerInfo | null = null
   lastNewPeer: PeerInfo | null = null
+  /** Set by decideMany() when it returns true: the changed keys' indexes and their old best's source. */
+  readonly batchAt: number[] = []
+  readonly batchOld: Array<PeerInfo | null> = []
+  batchCount = 0
 
   constructor(
     readonly table: AttrSetTable,
@@ -284,6 +288,53 @@ export class LocRib<K extends PrefixKey = PrefixKey> {
     }
     this.lastOldPeer = oldPeer
     this.lastNewPeer = newPeer
+    return true
+  }
+
+  /**
+   * decideKnown(key, src, set) for every key of `keys`, in one call, when none of them can need a Path: no
+   * next-hop resolver, no full entry in the table, `src` an active source without ADD-PATH and the only one
+   * holding routes. Then every key's outcome is the same packed entry (or none), and the loop is one probe per
+   * key with nothing allocated (no boxed key per call either). Returns false, having done nothing, when that
+   * does not hold: decide key by key. On true, the keys whose best changed are keys[batchAt[j]] for j below
+   * batchCount, batchOld[j] the source of the old best (null: none); the new best is src's route (null set: none).
+   */
+  decideMany(keys: readonly K[], src: AdjRibIn<K>, set: AttrSet | null): boolean {
+    if (this.resolve !== undefined || this.objs.size > 0 || src.addPath || (set !== null && set.id > MAX_ATTR_SET_ID)) return false
+    const act = this.active
+    let srcIdx = -1
+    for (let i = 0; i < act.length; i++) {
+      if (act[i] === src) srcIdx = this.activeIdx[i]!
+      else if (act[i]!.count > 0) return false
+    }
+    if (srcIdx < 0) return false
+    const entries = this.entries
+    const table = this.table
+    const sources = this.sources
+    const at = this.batchAt
+    const olds = this.batchOld
+    const newPeer = set === null ? null : src.peer
+    const q = set === null ? ABSENT : set.id * MAX_SOURCES + srcIdx
+    let n = 0
+    for (let i = 0; i < keys.length; i++) {
+      const old = q === ABSENT ? entries.delete(keys[i]!) : entries.set(keys[i]!, q)
+      if (old === q) continue
+      let oldPeer: PeerInfo | null = null
+      if (set !== null) set.refs++
+      if (old !== ABSENT) {
+        oldPeer = sources[old % MAX_SOURCES]!.peer
+        const oldSet = table.get(Math.floor(old / MAX_SOURCES))!
+        table.release(oldSet)
+        // As decideKnown(): the same set from another source of the same peer is no change.
+        if (oldSet === set && oldPeer === newPeer) continue
+      }
+      at[n] = i
+      olds[n] = oldPeer
+      n++
+    }
+    // The arrays are reused: drop the previous batch's references to peers beyond this one.
+    for (let j = n; j < this.batchCount; j++) olds[j] = null
+    this.batchCount = n
     return true
   }
 

@@ -79,6 +79,24 @@ function capacityFor(n: number): number {
 }
 
 /**
+ * A zeroed Int32Array of `n` elements with every 4 KiB page already written once. A fresh array is mapped
+ * lazily, and a first access that READS a page (a rehash probing for a free slot, a prefetch) maps the shared
+ * zero page, then the first write takes a second fault to copy it: two faults per page where one write takes
+ * one (~2.5 µs each on our VMs, about half the cost of doubling a 16 MiB table).
+ */
+function touchedInt32(n: number): Int32Array<ArrayBuffer> {
+  const a = new Int32Array(n)
+  for (let i = 0; i < n; i += 1024) a[i] = 0
+  return a
+}
+
+function touchedFloat64(n: number): Float64Array<ArrayBuffer> {
+  const a = new Float64Array(n)
+  for (let i = 0; i < n; i += 512) a[i] = 0
+  return a
+}
+
+/**
  * IPv4 keys (numbers: addr * 64 + len < 2^38). Nearly every key of a real table is a /24 or shorter, and then
  * the fourth octet is zero (the NLRI carries ceil(len / 8) octets): such a key packs into 30 bits,
  * (octets 1-3) << 6 | len, and a slot is two int32s in one array:
@@ -103,7 +121,7 @@ export class V4IntMap implements IntPrefixMap<number> {
   constructor(sizeHint = 0) {
     this.cap = capacityFor(sizeHint)
     this.shift = 32 - Math.log2(this.cap)
-    this.a = new Int32Array(this.cap * 2)
+    this.a = touchedInt32(this.cap * 2)
   }
 
   get size(): number {
@@ -189,13 +207,14 @@ export class V4IntMap implements IntPrefixMap<number> {
   private resize(cap: number): void {
     const o = this.a
     this.cap = cap
-    this.shift = 32 - Math.log2(cap)
+    const shift = (this.shift = 32 - Math.log2(cap))
+    const seed = this.seed
     const mask = cap - 1
-    const a = (this.a = new Int32Array(cap * 2))
+    const a = (this.a = touchedInt32(cap * 2))
     for (let j = 0; j < o.length; j += 2) {
       const s = o[j]!
       if (s === EMPTY) continue
-      let i = this.slot(s)
+      let i = home(s ^ seed, shift)
       while (a[2 * i] !== EMPTY) i = (i + 1) & mask
       a[2 * i] = s
       a[2 * i + 1] = o[j + 1]!
@@ -335,8 +354,8 @@ class V4LongMap {
     this.cap = cap
     this.shift = 32 - Math.log2(cap)
     const mask = cap - 1
-    const k = (this.k = new Float64Array(cap))
-    const v = (this.v = new Int32Array(cap))
+    const k = (this.k = touchedFloat64(cap))
+    const v = (this.v = touchedInt32(cap))
     for (let j = 0; j < ok.length; j++) {
       const key = ok[j]!
       if (key === EMPTY) continue
@@ -435,7 +454,7 @@ export class V6IntMap implements IntPrefixMap<string> {
     this.cap = capacityFor(sizeHint)
     this.mask = this.cap - 1
     this.shift = 32 - Math.log2(this.cap)
-    this.a = new Int32Array(this.cap * 3)
+    this.a = touchedInt32(this.cap * 3)
   }
 
   get size(): number {
@@ -530,13 +549,14 @@ export class V6IntMap implements IntPrefixMap<string> {
     this.cap = cap
     this.mask = cap - 1
     this.shift = 32 - Math.log2(cap)
-    const a = (this.a = new Int32Array(cap * 3))
+    const mask = this.mask
+    const a = (this.a = touchedInt32(cap * 3))
     for (let j = 0; j < o.length; j += 3) {
       const w0 = o[j]!
       if (w0 === EMPTY) continue
       const w1 = o[j + 1]!
       let i = this.slot(w0, w1)
-      while (a[3 * i] !== EMPTY) i = (i + 1) & this.mask
+      while (a[3 * i] !== EMPTY) i = (i + 1) & mask
       a[3 * i] = w0
       a[3 * i + 1] = w1
       a[3 * i + 2] = o[j + 2]!

@@ -216,7 +216,15 @@ export function importRoutes(
     // Both tables' slots for the batch are loaded up front, their cache misses overlapping.
     post.prefetch(keys, accept)
     core.locRib(fs.name).prefetch(keys, accept)
-    // Usually every prefix changes the table: then the key list itself is re-decided, not a copy of it.
+    // Every key's route in `post` is now `set` (or none): the decision need not look it up.
+    const from = { src: post, set: accept ? set : null }
+    if (accept && pathIds === null) {
+      // Usually every prefix changes the table: then the key list itself is re-decided, not a copy of it.
+      const list = post.updateMany(keys, set) ?? keys
+      if (list.length > 0) core.redecide(fs.name, list, from)
+      core.inTable.release(set)
+      return
+    }
     let all = true
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!
@@ -228,8 +236,6 @@ export function importRoutes(
         for (let j = 0; j < i; j++) changed.push(keys[j]!)
       }
     }
-    // Every key's route in `post` is now `set` (or none): the decision need not look it up.
-    const from = { src: post, set: accept ? set : null }
     if (all && keys.length > 0) core.redecide(fs.name, keys, from)
     else if (changed.length > 0) core.redecide(fs.name, changed, from)
     core.inTable.release(set)

@@ -107,7 +107,9 @@ export class RibCore {
     const fan = new Fanout(this, f)
     const src = from?.src ?? null
     const set = from?.set ?? null
-    for (const k of keys) if (loc.decideKnown(k, src, set)) fan.add(k, loc.lastOldPeer, loc.lastNewPeer)
+    // A whole batch from one source, when no key of it needs a Path (the common ingest): one call.
+    if (src !== null && Array.isArray(keys) && loc.decideMany(keys as PrefixKey[], src, set)) fan.addMany(keys as PrefixKey[], loc, set === null ? null : src.peer)
+    else for (const k of keys) if (loc.decideKnown(k, src, set)) fan.add(k, loc.lastOldPeer, loc.lastNewPeer)
     fan.finish(this.hooks)
   }
 
@@ -189,6 +191,42 @@ class Fanout {
       if ((n === null || (!n.local && n.peerId === this.ps[i]!.peerId)) && (out === null || !out.holds(prefix))) continue
       fs.dirty.add(prefix)
       this.added[i]!++
+    }
+  }
+
+  /**
+   * add() for each change LocRib.decideMany() recorded in `loc` (keys[batchAt[j]], old peer batchOld[j]), all
+   * with the new best from `n`. A peer that gets nothing from any of them (n is none or the peer itself, and
+   * the peer holds nothing from us) is skipped without looking at the keys.
+   */
+  addMany(keys: readonly PrefixKey[], loc: LocRib<PrefixKey>, n: PeerInfo | null): void {
+    const count = loc.batchCount
+    if (count === 0) return
+    const at = loc.batchAt
+    const olds = loc.batchOld
+    if (n === null) this.withdrawn = true
+    const nfs = n !== null && !n.local ? this.fsOf(n) : undefined
+    for (let j = 0; j < count; j++) {
+      const o = olds[j] ?? null
+      if (o === n) continue
+      if (o !== null && !o.local) {
+        const fs = this.fsOf(o)
+        if (fs !== undefined) fs.best--
+      }
+      if (nfs !== undefined) nfs.best++
+    }
+    for (let i = 0; i < this.fs.length; i++) {
+      const fs = this.fs[i]!
+      const out = fs.out
+      const none = n === null || (!n.local && n.peerId === this.ps[i]!.peerId)
+      // sentCount and pendingCount 0: out.holds() is false for every key.
+      if (none && (out === null || (out.sentCount === 0 && out.pendingCount === 0))) continue
+      for (let j = 0; j < count; j++) {
+        const prefix = keys[at[j]!]!
+        if (none && (out === null || !out.holds(prefix))) continue
+        fs.dirty.add(prefix)
+        this.added[i]!++
+      }
     }
   }
 

@@ -223,10 +223,11 @@ t.test('ingest fast paths: pre-policy routes shared until they differ, nothing q
 })
 
 t.test('inbound without best-path listeners (LocRib.decide) = with them: counters, Loc-RIB, what peers get', async (t) => {
-  const run = async (wantEvents: boolean) => {
+  // Without local routes the peers' UPDATEs are decided a batch per call (LocRib.decideMany), with them key by key.
+  const run = async (wantEvents: boolean, local = true) => {
     const h = new Harness()
     h.wantEvents = wantEvents
-    h.announce(['10.9.0.0/16'])
+    if (local) h.announce(['10.9.0.0/16'])
     const a = h.addPeer({ address: '192.0.2.1', remoteAs: 65001 })
     const b = h.addPeer({ address: '192.0.2.2', remoteAs: 65002 })
     const c = h.addPeer({ address: '192.0.2.3', remoteAs: 65003 })
@@ -239,6 +240,9 @@ t.test('inbound without best-path listeners (LocRib.decide) = with them: counter
       // Same attributes again for the first two (unchanged), plus a new one: a partly changed batch.
       [a, update({ v4: ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/24'], attrs: { med: 10 } })],
       [a, update({ v4: ['198.51.100.0/24', '203.0.113.128/25'], attrs: { med: 10 } })],
+      // Our AS in the path (RFC 4271 §9.1.2): a's route for 203.0.113.128/25 is withdrawn, then re-learned.
+      [a, update({ v4: ['203.0.113.128/25'], attrs: { asPath: [{ type: 2, asns: [65001, 65000] }] } })],
+      [a, update({ v4: ['203.0.113.128/25'], attrs: { med: 11 } })],
       // A shorter AS path from b wins 203.0.113.0/24; a longer one for 198.51.100.0/24 loses.
       [b, update({ v4: ['203.0.113.0/24'], attrs: { asPath: [{ type: 2, asns: [65002] }], nextHop: '192.0.2.2' } })],
       [b, update({ v4: ['198.51.100.0/24'], attrs: { asPath: [{ type: 2, asns: [65002, 64999, 64998] }], nextHop: '192.0.2.2' } })],
@@ -270,4 +274,8 @@ t.test('inbound without best-path listeners (LocRib.decide) = with them: counter
   t.same(fast.rows, slow.rows, 'same best paths and per-peer best counters after every UPDATE')
   t.same(fast.sent, slow.sent, 'the same UPDATEs sent to every peer')
   t.equal(slow.rows[0], JSON.stringify([[2, 0], [0, 0], [0, 0]]))
+  const slowNoLocal = await run(true, false)
+  const batched = await run(false, false)
+  t.same(batched.rows, slowNoLocal.rows, 'no local routes (whole batches decided at once): same best paths and counters')
+  t.same(batched.sent, slowNoLocal.sent, 'no local routes: the same UPDATEs sent to every peer')
 })

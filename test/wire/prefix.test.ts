@@ -1,7 +1,7 @@
 import t from 'tap'
 import {
-  decodeV4Nlri, decodeV6Nlri, encodeV4Nlri, encodeV6Nlri, formatV4Key, formatV6Key, parseV4Prefix, parseV6Prefix,
-  v4NlriLength, v6NlriLength, maskV4Key, maskV6Key, parsePrefix,
+  countNlri, decodeV4Nlri, decodeV6Nlri, encodeV4Nlri, encodeV6Nlri, formatV4Key, formatV6Key, parseV4Prefix, parseV6Prefix,
+  v4NlriLength, v6NlriLength, maskV4Key, maskV6Key, parsePrefix, v4Key,
 } from '../../src/wire/prefix.js'
 import { BgpError } from '../../src/wire/errors.js'
 
@@ -75,6 +75,59 @@ t.test('malformed NLRI is Invalid Network Field', async (t) => {
     } catch (e) {
       t.ok(e instanceof BgpError, hex)
       t.match(e, { code: 3, subcode: 10 })
+    }
+  }
+})
+
+t.test('long NLRI fields: lists sized by countNlri() first, appended to what the arrays hold', async (t) => {
+  // 300 IPv4 prefixes of every length 0..32 (above the pre-sizing threshold), with and without path ids.
+  for (const addPath of [false, true]) {
+    const keys4: number[] = []
+    for (let i = 0; i < 300; i++) keys4.push(maskV4Key(((0xc6336400 + i * 977) >>> 0) * 64 + (i % 33)))
+    const ids4 = addPath ? keys4.map((_, i) => i * 7) : null
+    const buf = Buffer.alloc(v4NlriLength(keys4, addPath))
+    encodeV4Nlri(keys4, ids4, buf, 0)
+    t.equal(countNlri(buf, 0, buf.length, addPath), 300)
+    const keys = [v4Key(1, 8)]
+    const ids = addPath ? [99] : null
+    decodeV4Nlri(buf, 0, buf.length, keys, ids)
+    t.same(keys, [v4Key(1, 8), ...keys4], `IPv4 addPath ${addPath}: appended after the key already there`)
+    if (ids !== null) t.same(ids, [99, ...ids4!])
+    const fresh: number[] = []
+    decodeV4Nlri(buf, 0, buf.length, fresh, addPath ? [] : null)
+    t.same(fresh, keys4)
+    // IPv6 /48s
+    const keys6 = keys4.map((_, i) => String.fromCharCode(48, 0x20, 0x01, 0x0d, 0xb8, i >> 8, i & 255))
+    const ids6 = addPath ? keys6.map((_, i) => i + 1) : null
+    const b6 = Buffer.alloc(v6NlriLength(keys6, addPath))
+    encodeV6Nlri(keys6, ids6, b6, 0)
+    t.equal(countNlri(b6, 0, b6.length, addPath), 300)
+    const k6: string[] = []
+    const i6 = addPath ? ([] as number[]) : null
+    decodeV6Nlri(b6, 0, b6.length, k6, i6)
+    t.same(k6, keys6, `IPv6 addPath ${addPath}`)
+    if (i6 !== null) t.same(i6, ids6)
+  }
+})
+
+t.test('long malformed NLRI fields: still Invalid Network Field', async (t) => {
+  const good = Buffer.from('18c00002'.repeat(40), 'hex')
+  const cases: Array<[string, Buffer, boolean, boolean]> = [
+    ['IPv4 length > 32', Buffer.concat([good, Buffer.from('21c0000201', 'hex')]), false, false],
+    ['IPv4 truncated', Buffer.concat([good, Buffer.from('18c000', 'hex')]), false, false],
+    ['IPv4 path id without prefix', Buffer.concat([Buffer.from('0000000118c00002'.repeat(20), 'hex'), Buffer.from('00000001', 'hex')]), false, true],
+    ['IPv4 truncated path id', Buffer.concat([Buffer.from('0000000118c00002'.repeat(20), 'hex'), Buffer.from('0000', 'hex')]), false, true],
+    ['IPv6 length > 128', Buffer.concat([good, Buffer.from('81', 'hex')]), true, false],
+    ['IPv6 truncated', Buffer.concat([good, Buffer.from('202001', 'hex')]), true, false],
+  ]
+  for (const [name, buf, v6, addPath] of cases) {
+    t.ok(countNlri(buf, 0, buf.length, addPath) >= 20, `${name}: counted as far as it goes`)
+    try {
+      if (v6) decodeV6Nlri(buf, 0, buf.length, [], addPath ? [] : null)
+      else decodeV4Nlri(buf, 0, buf.length, [], addPath ? [] : null)
+      t.fail(`no error for ${name}`)
+    } catch (e) {
+      t.match(e, { code: 3, subcode: 10 }, name)
     }
   }
 })
