@@ -225,19 +225,12 @@ export function importRoutes(
       core.inTable.release(set)
       return
     }
-    let all = true
+    // ADD-PATH or a rejected route: not the table-load path, one list of the keys that changed.
     for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!
       const id = pathIds === null ? 0 : (pathIds[i] ?? 0)
-      if (accept ? post.update(k, set, id) : post.withdraw(k, id)) {
-        if (!all) changed.push(k)
-      } else if (all) {
-        all = false
-        for (let j = 0; j < i; j++) changed.push(keys[j]!)
-      }
+      if (accept ? post.update(keys[i]!, set, id) : post.withdraw(keys[i]!, id)) changed.push(keys[i]!)
     }
-    if (all && keys.length > 0) core.redecide(fs.name, keys, from)
-    else if (changed.length > 0) core.redecide(fs.name, changed, from)
+    if (changed.length > 0) core.redecide(fs.name, changed, from)
     core.inTable.release(set)
     return
   }
