@@ -111,8 +111,8 @@ export async function flushPeer(host: OutboundHost, ps: PeerState): Promise<void
           // Changed prefixes may also be in the rest of the dump: from then on it must look at what was sent.
           // They are distinct (a Set), so into an empty Adj-RIB-Out (a table announced after the session came
           // up) they go without lookups too.
-          if (dirty) freshDumps.delete(out)
-          const fresh = dirty ? out.sentCount === 0 && out.pendingCount === 0 : freshDumps.has(out)
+          if (dirty) fs.freshDump = false
+          const fresh = dirty ? out.sentCount === 0 && out.pendingCount === 0 : fs.freshDump
           const ap = out instanceof AdjRibOutAddPath ? out : null
           for (let at = 0; at < work.length; ) {
             const end = Math.min(work.length, at + OUTBOUND_BATCH)
@@ -153,7 +153,7 @@ export async function flushPeer(host: OutboundHost, ps: PeerState): Promise<void
       }
     } while (ps.flushAgain && gen === ps.gen)
     // Everything is written: now the first dump's bookkeeping (AdjRibOut.settle()), in idle turns.
-    for (const fs of ps.families.values()) if (fs.out !== null) settleInBackground(fs.out)
+    for (const fs of ps.families.values()) settleInBackground(fs)
   } finally {
     if (gen === ps.gen) ps.flushing = false
   }
@@ -161,14 +161,14 @@ export async function flushPeer(host: OutboundHost, ps: PeerState): Promise<void
 
 /** Log entries moved into an Adj-RIB-Out's table per event-loop turn (~15 ms at a million prefixes). */
 export const SETTLE_CHUNK = 65536
-const settling = new WeakSet<object>()
-
 /** AdjRibOut.settle() SETTLE_CHUNK entries per turn until its log is empty (a reset empties it too). */
-function settleInBackground(out: AdjRibOut<PrefixKey>): void {
-  if (settling.has(out) || out.settle(0)) return
-  settling.add(out)
+function settleInBackground(fs: FamilyState): void {
+  const out = fs.out
+  if (out === null || fs.settling || out.settle(0)) return
+  fs.settling = true
   const step = (): void => {
-    if (out.settle(SETTLE_CHUNK)) settling.delete(out)
+    // The family may have gone down (out dropped or replaced) meanwhile: then nothing is left to settle here.
+    if (fs.out !== out || out.settle(SETTLE_CHUNK)) fs.settling = false
     else setImmediate(step)
   }
   setImmediate(step)
@@ -196,13 +196,6 @@ function takeWork(fs: FamilyState): ArrayLike<PrefixKey> | null {
   }
   return d.slice(from, to)
 }
-
-/**
- * Adj-RIBs-Out whose current dump is their first content: the dump started on an empty table (session up)
- * and no dirty prefix was exported since. Its keys are distinct Loc-RIB keys the peer has not been sent, so
- * they go in with AdjRibOut.announceNew() (no lookups). A WeakSet: FamilyState has no field for it.
- */
-const freshDumps = new WeakSet<object>()
 
 /** Encode the Adj-RIB-Out's pending changes and hand them to the session. Returns `writable`. */
 function sendPending(ps: PeerState, fs: FamilyState): boolean {
@@ -314,8 +307,7 @@ export function startDump(host: OutboundHost, ps: PeerState, fs: FamilyState): v
   const out = fs.out
   if (out !== null) {
     // Not while a flush runs: it may be between exporting a prefix and queueing it (async export policy).
-    if (out.sentCount === 0 && out.pendingCount === 0 && !ps.flushing) freshDumps.add(out)
-    else freshDumps.delete(out)
+    fs.freshDump = out.sentCount === 0 && out.pendingCount === 0 && !ps.flushing
   }
   scheduleFlush(host, ps, true)
 }
@@ -325,17 +317,13 @@ export function startDump(host: OutboundHost, ps: PeerState, fs: FamilyState): v
  * table spread into a JS array costs repeated regrowth and garbage, measured at ~200 ms for 1M at session up).
  * takeWork() reads only `length` and slice(), which a typed array has too.
  */
-function snapshotKeys(loc: LocRib<PrefixKey>): PrefixKey[] {
+function snapshotKeys(loc: LocRib<PrefixKey>): readonly PrefixKey[] | Float64Array {
   if (loc.afi !== 1) return [...loc.keys()]
   const a = new Float64Array(loc.size)
   let i = 0
   for (const k of loc.keys()) a[i++] = k as number
-  // FamilyState.dump is typed K[] (peer-state.ts); an ArrayLike is all it needs.
-  return (i === a.length ? a : a.subarray(0, i)) as unknown as PrefixKey[]
+  return i === a.length ? a : a.subarray(0, i)
 }
-
-/** Per speaker: the families of peers we send ADD-PATH to, and their peers (touchAddPath() walks only these). */
-const addPathSenders = new WeakMap<RibCore, Map<FamilyState, PeerState>>()
 
 /**
  * The Adj-RIB-Out of a family coming up: an AdjRibOutAddPath when we negotiated sending Path Identifiers for it
@@ -343,23 +331,20 @@ const addPathSenders = new WeakMap<RibCore, Map<FamilyState, PeerState>>()
  */
 export function newAdjRibOut(core: RibCore, ps: PeerState, fs: FamilyState, addPathTx: boolean): AdjRibOut<PrefixKey> {
   const send = ps.cfg.addPath[fs.name]?.send ?? null
-  let m = addPathSenders.get(core)
-  m?.delete(fs)
+  core.addPathSenders.delete(fs)
   if (!addPathTx || send === null) return new AdjRibOut<PrefixKey>(core.outTable, fs.afi, 1, core.locRib(fs.name).size)
-  if (m === undefined) addPathSenders.set(core, (m = new Map()))
-  m.set(fs, ps)
+  core.addPathSenders.set(fs, ps)
   return new AdjRibOutAddPath<PrefixKey>(core.outTable, fs.afi, 1)
 }
 
 /** The family went down (its Adj-RIB-Out is dropped). */
 export function forgetAdjRibOut(core: RibCore, fs: FamilyState): void {
-  addPathSenders.get(core)?.delete(fs)
+  core.addPathSenders.delete(fs)
 }
 
 /** Whether some peer with a session up gets ADD-PATH from us (otherwise the touch functions do nothing). */
 export function hasAddPathSenders(core: RibCore): boolean {
-  const m = addPathSenders.get(core)
-  return m !== undefined && m.size > 0
+  return core.addPathSenders.size > 0
 }
 
 /**
@@ -368,8 +353,8 @@ export function hasAddPathSenders(core: RibCore): boolean {
  * its own paths never go back to it). `urgent`: some path was withdrawn (not held back by MRAI).
  */
 export function touchAddPath(host: OutboundHost, f: FamilyName, keys: ArrayLike<PrefixKey>, except: PeerState | null, urgent: boolean): void {
-  const m = addPathSenders.get(host.core)
-  if (m === undefined || m.size === 0 || keys.length === 0) return
+  const m = host.core.addPathSenders
+  if (m.size === 0 || keys.length === 0) return
   for (const [fs, ps] of m) {
     if (ps === except || fs.name !== f || !fs.active) continue
     for (let i = 0; i < keys.length; i++) fs.dirty.add(keys[i]!)

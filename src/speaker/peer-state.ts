@@ -42,9 +42,19 @@ export class FamilyState<K extends PrefixKey = PrefixKey> {
   active = false
   /** Prefixes changed in the Loc-RIB since the last flush (insertion ordered, each once). */
   readonly dirty = new Set<K>()
-  /** Snapshot of Loc-RIB prefixes still to (re)consider: the initial table dump, or an export policy change. */
-  dump: K[] | null = null
+  /**
+   * Snapshot of Loc-RIB prefixes still to (re)consider: the initial table dump, or an export policy change
+   * (IPv4: a Float64Array of the exact size, see outbound.ts snapshotKeys).
+   */
+  dump: readonly K[] | Float64Array | null = null
   dumpAt = 0
+  /**
+   * The current dump is the Adj-RIB-Out's first content: it started on an empty table and no dirty prefix was
+   * exported since, so its keys go in with AdjRibOut.announceNew() (no lookups).
+   */
+  freshDump = false
+  /** outbound.ts settles `out`'s log in idle turns (AdjRibOut.settle). */
+  settling = false
   eorSent = false
   eorReceived = false
   /** How exports to this peer are built; null while no next hop is known for the family (nothing exported). */

@@ -58,6 +58,8 @@ export class RibCore {
   readonly local: { ipv4: AdjRibIn<number>; ipv6: AdjRibIn<string> }
   readonly peers = new Map<string, PeerState>()
   readonly byId = new Map<number, PeerState>()
+  /** The families of peers we send ADD-PATH to (RFC 7911), and their peers: outbound.ts touchAddPath() walks only these. */
+  readonly addPathSenders = new Map<FamilyState, PeerState>()
 
   constructor(
     readonly opts: ResolvedSpeakerOptions,
