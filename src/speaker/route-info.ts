@@ -7,7 +7,6 @@
  * ORIGIN IGP and an empty AS_PATH by default (§5.1.2: "an originating speaker ... shall include an empty
  * AS_PATH" toward internal peers; the export rules prepend our AS toward external ones), no NEXT_HOP unless
  * given, so export puts the session's own address there (next hop self).
- * Prefix text: plainV4Key() reads the common IPv4 form in one pass; anything else goes to wire/prefix.ts.
  */
 import { formatCommunity } from '../wire/attrs/communities.js'
 import { formatExtendedCommunity } from '../wire/attrs/extended-communities.js'
@@ -88,45 +87,6 @@ export function announceToPathAttributes(a: AnnounceAttributes | undefined, fami
     o.mpReach = { afi: 2, safi: 1, nextHop: nh === undefined ? [] : [nh], nlri: { afi: 2, keys: [], pathIds: null } }
   }
   return o
-}
-
-/**
- * The common text form "a.b.c.d/len" (1-3 digit octets, 1-2 digit length) straight to a V4Key with host bits
- * cleared, as parsePrefix would; -1 for anything else, which parsePrefix then decides. announce() of a full
- * table spends most of its parsing here: no substrings, no regular expression, no object per prefix.
- */
-export function plainV4Key(s: string): number {
-  const n = s.length
-  let addr = 0
-  let part = 0
-  let digits = 0
-  let dots = 0
-  let i = 0
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i)
-    if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48)
-      if (++digits > 3 || part > 255) return -1
-    } else if (c === 46) {
-      if (digits === 0 || dots === 3) return -1
-      addr = addr * 256 + part
-      part = 0
-      digits = 0
-      dots++
-    } else if (c === 47) break
-    else return -1
-  }
-  if (dots !== 3 || digits === 0 || i >= n - 1 || n - i > 3) return -1
-  addr = addr * 256 + part
-  let len = 0
-  for (i++; i < n; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 48 || c > 57) return -1
-    len = len * 10 + (c - 48)
-  }
-  if (len > 32) return -1
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0
-  return ((addr & mask) >>> 0) * 64 + len
 }
 
 /** The plain-data form of interned attributes. */

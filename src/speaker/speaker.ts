@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events'
 import { pino, type Logger, type LoggerOptions } from 'pino'
 import { AddPathMode, CeaseSubcode } from '../wire/iana.js'
-import { formatKey, parsePrefix, type V4Key, type V6Key } from '../wire/prefix.js'
+import { formatKey, parsePrefix, plainV4Key, type V4Key, type V6Key } from '../wire/prefix.js'
 import type { Path } from '../rib/path.js'
 import type { PrefixKey } from '../rib/prefix-map.js'
 import { AdjRibOutAddPath } from '../rib/adj-rib-out-addpath.js'
@@ -29,7 +29,7 @@ import { peerOptions, speakerOptions, type FamilyName, type PeerConfig, type Res
 import { hasAddPathSenders, scheduleFlush, startDump, touchAddPath, touchUpdate } from './outbound.js'
 import { FAMILY_AFI, PeerState, type PeerSummary } from './peer-state.js'
 import { RibCore, routeInfo } from './rib-core.js'
-import { announceToPathAttributes, plainV4Key, toRouteAttributes, type AnnounceAttributes } from './route-info.js'
+import { announceToPathAttributes, toRouteAttributes, type AnnounceAttributes } from './route-info.js'
 
 /** Fields updatePeer() applies without resetting the session. */
 const SOFT_FIELDS = new Set<keyof PeerConfig>(['importPolicy', 'exportPolicy', 'mraiMs', 'nextHop', 'nextHop6', 'description', 'sendMed', 'allowAsIn', 'nextHopSelf'])
@@ -227,8 +227,10 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
       const local = this.core.localRib(f)
       const changed: PrefixKey[] = []
       for (let j = 0; j < keys.length; j++) if (local.update(keys[j]!, set)) changed.push(keys[j]!)
+      // The local table now holds `set` for every changed key: the decision need not look it up (one batch
+      // when the local routes are the only ones, LocRib.decideMany).
+      this.core.redecide(f, changed, { src: local, set })
       this.core.inTable.release(set)
-      this.core.redecide(f, changed)
       touchAddPath(this.host, f, changed, null, false)
     }
   }
@@ -238,7 +240,7 @@ export class Speaker extends EventEmitter<SpeakerEventMap> {
     for (const [f, list] of this.parsePrefixes(prefixes)) {
       const local = this.core.localRib(f)
       const gone = list.filter((k) => local.withdraw(k))
-      this.core.redecide(f, gone)
+      this.core.redecide(f, gone, { src: local, set: null })
       touchAddPath(this.host, f, gone, null, true)
     }
   }

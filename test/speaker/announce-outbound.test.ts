@@ -2,8 +2,7 @@
 // outbound paths a full-table origination takes: the first dump into an empty Adj-RIB-Out, dirty prefixes
 // taken all at once, both under back-pressure (harness.ts: RIB plumbing without sockets).
 import t from 'tap'
-import { parsePrefix } from '../../src/wire/prefix.js'
-import { plainV4Key } from '../../src/speaker/route-info.js'
+import { parsePrefix, plainV4Key } from '../../src/wire/prefix.js'
 import { OUTBOUND_BATCH, SETTLE_CHUNK } from '../../src/speaker/outbound.js'
 import { Speaker } from '../../src/speaker/speaker.js'
 import { Harness, sentUpdates, turn } from './harness.js'
