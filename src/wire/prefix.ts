@@ -181,6 +181,14 @@ export function countNlri(buf: Uint8Array, off: number, end: number, addPath: bo
   return n
 }
 
+/** Grow `keys` (and `pathIds`) once by the count of prefixes in buf[off, end); the decoder trims what it did not fill. */
+function presize(buf: Uint8Array, off: number, end: number, keys: unknown[], pathIds: number[] | null): void {
+  if (end - off < PRESIZE_MIN_OCTETS) return
+  const n = countNlri(buf, off, end, pathIds !== null)
+  keys.length += n
+  if (pathIds !== null) pathIds.length += n
+}
+
 /**
  * Decode IPv4 NLRI octets buf[off, end) into keys (and pathIds), appended. Throws BgpError (Invalid Network
  * Field); the arrays are then left partly filled.
@@ -188,11 +196,7 @@ export function countNlri(buf: Uint8Array, off: number, end: number, addPath: bo
 export function decodeV4Nlri(buf: Uint8Array, off: number, end: number, keys: V4Key[], pathIds: number[] | null): void {
   let k = keys.length
   let p = pathIds === null ? 0 : pathIds.length
-  if (end - off >= PRESIZE_MIN_OCTETS) {
-    const n = countNlri(buf, off, end, pathIds !== null)
-    keys.length = k + n
-    if (pathIds !== null) pathIds.length = p + n
-  }
+  presize(buf, off, end, keys, pathIds)
   while (off < end) {
     if (pathIds !== null) {
       if (off + 4 > end) throw nlriError('truncated path identifier', off)
@@ -237,11 +241,7 @@ export function decodeV4Nlri(buf: Uint8Array, off: number, end: number, keys: V4
 export function decodeV6Nlri(buf: Uint8Array, off: number, end: number, keys: V6Key[], pathIds: number[] | null): void {
   let k = keys.length
   let p = pathIds === null ? 0 : pathIds.length
-  if (end - off >= PRESIZE_MIN_OCTETS) {
-    const n = countNlri(buf, off, end, pathIds !== null)
-    keys.length = k + n
-    if (pathIds !== null) pathIds.length = p + n
-  }
+  presize(buf, off, end, keys, pathIds)
   while (off < end) {
     if (pathIds !== null) {
       if (off + 4 > end) throw nlriError('truncated path identifier', off)
