@@ -80,12 +80,17 @@ async function measureOnReceiver(b: BirdInstance, n: number, timeoutMs: number, 
   }
   if (since === '') throw new Error(`BIRD-B: session not Established within 30 s; log:\n${b.proc.tail(5)}`)
   const t0 = sinceToMono(since)
+  await pollImported(b, n, t0, timeoutMs, fig)
+  return t0
+}
+
+/** Polls BIRD-B's imported count until it is n (bounded by t0 + timeoutMs) and records the time from t0. */
+async function pollImported(b: BirdInstance, n: number, t0: number, timeoutMs: number, fig: OriginateFigures): Promise<void> {
   const r = await pollUntil(async () => birdImported(b, 'bench', 'ipv4'), n, IMPORT_POLL_MS, t0 + timeoutMs)
   fig.timedOut = r.timedOut
   fig.count = r.count
   fig.seconds = (r.t - t0) / 1000
   fig.plusMinus = r.halfWidthMs / 1000
-  return t0
 }
 
 /**
@@ -101,11 +106,7 @@ async function measureLive(b: BirdInstance, c: JsonChild, n: number, timeoutMs: 
   const before = await birdImported(b, 'bench', 'ipv4')
   if (before !== 0) throw new Error(`BIRD-B holds ${before} routes before announce()`)
   const t0 = Number((await c.waitEvent('announce', 30_000)).t)
-  const r = await pollUntil(async () => birdImported(b, 'bench', 'ipv4'), n, IMPORT_POLL_MS, t0 + timeoutMs)
-  fig.timedOut = r.timedOut
-  fig.count = r.count
-  fig.seconds = (r.t - t0) / 1000
-  fig.plusMinus = r.halfWidthMs / 1000
+  await pollImported(b, n, t0, timeoutMs, fig)
   return t0
 }
 
